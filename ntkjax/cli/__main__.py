@@ -1,0 +1,5 @@
+import sys
+
+from ntkjax.cli import main
+
+sys.exit(main())
