@@ -33,6 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ntkjax._x64 import enable_x64
 from ntkjax.errors import NtkjaxInputError
 from ntkjax.memory import check_fits, format_bytes
 
@@ -46,6 +47,11 @@ __all__ = [
     "LocalWindow",
     "to_full",
 ]
+
+
+def _is64(a) -> bool:
+    """float64 inputs are computed (and returned) in float64 even when JAX's x64 mode is off."""
+    return np.dtype(getattr(a, "dtype", np.asarray(a).dtype)) == np.float64
 
 
 def base_side(downsamplings: int) -> int:
@@ -95,7 +101,8 @@ def compact_from_full(full, P: int) -> jax.Array:
     ``C[a, b, e, f] = full[a, b, (a + e) % H, (b + f) % W]`` for the phases ``a, b < P``; this
     reads only the first P x P rows, it does not check that the other rows agree.
     """
-    return _compact_from_full(jnp.asarray(full), int(P))
+    with enable_x64(_is64(full)):
+        return _compact_from_full(jnp.asarray(full), int(P))
 
 
 @partial(jax.jit, static_argnums=1)
@@ -126,14 +133,15 @@ def base_compact(base, downsamplings: int) -> jax.Array:
             f"{B}x{B} image: full ({B}, {B}, {B}, {B}) or compact ({P}, {P}, {B}, {B}); "
             f"recompute the base at 2^(s+1) = {B} or fix --downsamplings"
         )
-    arr = jnp.asarray(base)
-    if not jnp.issubdtype(arr.dtype, jnp.floating):
-        raise NtkjaxInputError(f"base kernel must be floating point, got dtype {arr.dtype}")
-    if not bool(jnp.all(jnp.isfinite(arr))):
-        raise NtkjaxInputError("base kernel contains NaN or infinite values")
-    if shape == (B, B, B, B):
-        arr = compact_from_full(arr, P)
-    return arr
+    if not np.issubdtype(np.dtype(base.dtype if hasattr(base, "dtype") else np.asarray(base).dtype), np.floating):
+        raise NtkjaxInputError(f"base kernel must be floating point, got dtype {np.asarray(base).dtype}")
+    with enable_x64(_is64(base)):
+        arr = jnp.asarray(base)
+        if not bool(jnp.all(jnp.isfinite(arr))):
+            raise NtkjaxInputError("base kernel contains NaN or infinite values")
+        if shape == (B, B, B, B):
+            arr = _compact_from_full(arr, P)
+        return arr
 
 
 class LocalWindow(NamedTuple):
@@ -150,7 +158,8 @@ class LocalWindow(NamedTuple):
 
 def local_window(base, downsamplings: int) -> LocalWindow:
     """Window/floor form of the expanded kernel, from the base kernel (any size >= 2^(s+1))."""
-    return _local_window(base_compact(base, downsamplings))
+    with enable_x64(_is64(base)):
+        return _local_window(base_compact(base, downsamplings))
 
 
 @jax.jit
@@ -186,7 +195,8 @@ def expand(base, downsamplings: int, size) -> jax.Array:
         what=f"the compact ({P}, {P}, {H}, {W}) kernel",
         hint="use the local window form (ntkjax.expansion.local_window) with ntkjax.operator instead",
     )
-    return _expand_window(local_window(base, s), H, W)
+    with enable_x64(_is64(base)):
+        return _expand_window(local_window(base, s), H, W)
 
 
 @partial(jax.jit, static_argnums=(1, 2))
@@ -209,7 +219,11 @@ def to_full(compact, H: int, W: int) -> jax.Array:
     ``K[i, j, k, l] = C[i % P, j % P, (k - i) % H, (l - j) % W]``. Memory ``(HW)^2`` entries; checked
     with :func:`ntkjax.memory.check_fits` before allocating.
     """
-    C = jnp.asarray(compact)
+    with enable_x64(_is64(compact)):
+        return _to_full_checked(jnp.asarray(compact), H, W)
+
+
+def _to_full_checked(C, H: int, W: int) -> jax.Array:
     if C.ndim != 4 or C.shape[0] != C.shape[1] or C.shape[2:] != (H, W):
         raise NtkjaxInputError(f"compact kernel of shape {C.shape} does not match (P, P, {H}, {W})")
     P = C.shape[0]
@@ -235,3 +249,25 @@ def _to_full(C, H, W):
 
     ii, jj = jnp.meshgrid(jnp.arange(H), jnp.arange(W), indexing="ij")
     return jax.vmap(jax.vmap(row))(ii, jj)
+
+
+def periodicity_error(full, P: int) -> float:
+    """Max relative deviation from ``K[x + P e, x' + P e] = K[x, x']`` (e = unit shifts) of a full kernel.
+
+    The compact layout and the expansion theorem need this phase periodicity; nearest-upsampling
+    nets satisfy it to rounding, bilinear (align-corners) upsampling breaks it, so a nonzero value
+    flags a kernel that must not be expanded exactly.
+    """
+    with enable_x64(_is64(full)):
+        return _periodicity_error(jnp.asarray(full), P)
+
+
+def _periodicity_error(K, P: int) -> float:
+    H, W = K.shape[:2]
+    scale = float(jnp.max(jnp.abs(K))) or 1.0
+    err = 0.0
+    if H > P:
+        err = max(err, float(jnp.max(jnp.abs(jnp.roll(K, (P, P), axis=(0, 2)) - K))))
+    if W > P:
+        err = max(err, float(jnp.max(jnp.abs(jnp.roll(K, (P, P), axis=(1, 3)) - K))))
+    return err / scale
