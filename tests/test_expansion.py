@@ -99,3 +99,33 @@ def test_wrong_base_shape():
         E.expand(np.full((8, 8, 8, 8), np.nan), 2, (16, 16))
     with pytest.raises(NtkjaxInputError, match="downsamplings"):
         E.expand(np.ones((8, 8, 8, 8)), -1, (16, 16))
+
+
+# ---- against the CNTK engine (ntkjax.cntk), computed directly at each size -------------------
+
+
+@pytest.mark.parametrize("s", [2, 3])
+def test_expansion_equals_engine_kernel(s):
+    """Square 2^(s+2), 2^(s+3) and a rectangular size (float64): exact to rounding."""
+    cntk = pytest.importorskip("ntkjax.cntk")
+    arch = cntk.presets.get(f"autoencoder-{s}")
+    P, B = 2**s, 2 ** (s + 1)
+    base = cntk.kernel(arch, cntk.priors.iid(), (B, B), dtype="float64", form="compact")
+    for H, W in [(2 * B, 2 * B), (4 * B, 4 * B), (2 * B, 3 * P)]:
+        direct = cntk.kernel(arch, cntk.priors.iid(), (H, W), dtype="float64", form="compact")
+        np.testing.assert_allclose(np.asarray(E.expand(base, s, (H, W))), direct, rtol=1e-12, atol=1e-12)
+
+
+def test_engine_bilinear_error_is_measured():
+    """Bilinear (autoencoder-2-bilinear): the expansion is off by ~16% (max relative), and the base
+    fails the periodicity check that `ntkjax expand` uses to refuse it."""
+    cntk = pytest.importorskip("ntkjax.cntk")
+    arch = cntk.presets.get("autoencoder-2-bilinear")
+    base = cntk.kernel(arch, cntk.priors.iid(), (8, 8), dtype="float64")
+    direct = cntk.kernel(arch, cntk.priors.iid(), (16, 16), dtype="float64")
+    full = np.asarray(E.to_full(E.expand(base, 2, (16, 16)), 16, 16))
+    err = np.abs(full - direct).max() / np.abs(direct).max()
+    assert 0.1 < err < 0.3
+    assert E.periodicity_error(base, 4) > 1e-2
+    nearest = cntk.kernel(cntk.presets.get("autoencoder-2"), cntk.priors.iid(), (8, 8), dtype="float64")
+    assert E.periodicity_error(nearest, 4) < 1e-12
