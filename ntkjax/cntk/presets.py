@@ -1,0 +1,72 @@
+"""Named architectures from the paper (Appendix N).
+
+* ``inpainting`` -- the large-hole autoencoder of Appendix N.1 (Deep Image Prior's,
+  without skip connections): [conv3, leaky_relu(0.01), downsample] x 6,
+  [conv3, leaky_relu(0.01), upsample nearest] x 6, conv3. Slope 0.01 as in the authors' code.
+* ``autoencoder-S[-bilinear][-relu]`` -- the same shape with S down/up levels, nearest (default)
+  or bilinear upsampling, leaky_relu(0.01) (default) or relu. The image-reconstruction nets of
+  Appendix N.2 are ``autoencoder-2`` (Barbara), ``autoencoder-3`` (Finger),
+  ``autoencoder-5-bilinear`` (Peppers) and ``autoencoder-6`` (the other images); aliases
+  ``reconstruction-2``, ``reconstruction-3``, ``reconstruction-5-bilinear``, ``reconstruction-6``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ntkjax.cntk.architecture import Architecture
+from ntkjax.cntk.layers import Activation, Conv, Downsample, Upsample
+from ntkjax.dual import parse_activation
+from ntkjax.errors import NtkjaxInputError
+
+__all__ = ["autoencoder", "get", "names", "RECONSTRUCTION_BY_IMAGE"]
+
+# Appendix N.2: downsampling levels (and upsampling mode) per reconstruction image.
+RECONSTRUCTION_BY_IMAGE = {
+    "barbara": (2, "nearest"),
+    "boat": (6, "nearest"),
+    "cameraman": (6, "nearest"),
+    "couple": (6, "nearest"),
+    "fingerprint": (3, "nearest"),
+    "hill": (6, "nearest"),
+    "house": (6, "nearest"),
+    "lena": (6, "nearest"),
+    "man": (6, "nearest"),
+    "montage": (6, "nearest"),
+    "peppers": (5, "bilinear"),
+}
+
+
+def autoencoder(levels: int, mode: str = "nearest", activation: str = "leaky_relu:0.01", size: int = 3) -> Architecture:
+    """[conv, act, downsample] x levels, [conv, act, upsample] x levels, conv."""
+    if levels < 0:
+        raise NtkjaxInputError(f"levels must be >= 0, got {levels}")
+    act = Activation(parse_activation(activation))
+    layers = []
+    for _ in range(levels):
+        layers += [Conv(size), act, Downsample()]
+    for _ in range(levels):
+        layers += [Conv(size), act, Upsample(mode)]
+    layers.append(Conv(size))
+    return Architecture(tuple(layers))
+
+
+_PATTERN = re.compile(r"^(?:autoencoder|reconstruction)-(\d+)(-bilinear|-nearest)?(-relu)?$")
+
+
+def get(name: str) -> Architecture:
+    """Look up a preset by name (see the module docstring)."""
+    if name == "inpainting":
+        return autoencoder(6, "nearest", "leaky_relu:0.01")
+    m = _PATTERN.match(name)
+    if not m:
+        raise NtkjaxInputError(f"unknown preset {name!r}; known: {', '.join(names())}")
+    levels = int(m.group(1))
+    mode = (m.group(2) or "-nearest")[1:]
+    activation = "relu" if m.group(3) else "leaky_relu:0.01"
+    return autoencoder(levels, mode, activation)
+
+
+def names() -> list[str]:
+    return ["inpainting", "reconstruction-2", "reconstruction-3", "reconstruction-5-bilinear",
+            "reconstruction-6", "autoencoder-S[-bilinear][-relu]"]
