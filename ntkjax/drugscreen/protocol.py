@@ -29,7 +29,7 @@ from ntkjax.drugscreen.ntk import DENSE_THRESHOLD
 from ntkjax.drugscreen.splits import PAPER_SEEDS, fold_labels
 from ntkjax.errors import NtkjaxInputError
 
-__all__ = ["RunResult", "run_protocol", "REGIMES", "NEEDS_REFERENCE"]
+__all__ = ["RunResult", "run_protocol", "build_fold_problem", "REGIMES", "NEEDS_REFERENCE"]
 
 REGIMES = ("all", "sparse", "dense")
 NEEDS_REFERENCE = ("ntk-mcf7", "ntk-mixed", "ntk-mixed-dnpp")
@@ -66,6 +66,31 @@ class _Timer:
             self.seconds[nm] = self.seconds.get(nm, 0.0) + total - child
             if self._stack:
                 self._stack[-1][2] += total
+
+
+def build_fold_problem(data: CMapData, labels: np.ndarray, f: int, ref: int | None, universe: np.ndarray,
+                       universe_profiles: np.ndarray, run_cache: dict, *, seed: int = 0) -> FoldProblem:
+    """The :class:`FoldProblem` of fold ``f`` (labels from :func:`~ntkjax.drugscreen.splits.fold_labels`)."""
+    tr = np.flatnonzero(labels != f)
+    te = np.flatnonzero(labels == f)
+    uni_lab = labels[universe]
+    return FoldProblem(
+        train_profiles=data.profiles[tr],
+        train_drug=data.drug[tr],
+        train_cell=data.cell[tr],
+        test_drug=data.drug[te],
+        test_cell=data.cell[te],
+        n_drugs=data.n_drugs,
+        n_cells=data.n_cells,
+        reference_cell=ref,
+        seed=seed,
+        fold=f,
+        run_cache=run_cache,
+        universe_profiles=universe_profiles,
+        universe_train_rows=np.flatnonzero(uni_lab != f),
+        universe_test_rows=np.flatnonzero(uni_lab == f),
+        predict_with=M.predict,
+    )
 
 
 def run_protocol(
@@ -115,25 +140,8 @@ def run_protocol(
         seed_dense = np.zeros(data.n_obs, dtype=bool)
         bar = tqdm(range(folds), desc=f"seed {seed}", disable=not progress, leave=False)
         for f in bar:
-            tr = np.flatnonzero(labels != f)
-            te = np.flatnonzero(labels == f)
-            uni_lab = labels[universe]
-            problem = FoldProblem(
-                train_profiles=data.profiles[tr],
-                train_drug=data.drug[tr],
-                train_cell=data.cell[tr],
-                test_drug=data.drug[te],
-                test_cell=data.cell[te],
-                n_drugs=data.n_drugs,
-                n_cells=data.n_cells,
-                reference_cell=ref,
-                seed=seed,
-                fold=f,
-                run_cache=run_cache,
-                universe_profiles=universe_profiles,
-                universe_train_rows=np.flatnonzero(uni_lab != f),
-                universe_test_rows=np.flatnonzero(uni_lab == f),
-            )
+            problem = build_fold_problem(data, labels, f, ref, universe, universe_profiles, run_cache, seed=seed)
+            tr, te = np.flatnonzero(labels != f), np.flatnonzero(labels == f)
             problem.predict_with = timer.run
             ratios.append(te.size / max(1, problem.universe_train_rows.size))
             dense = problem.train_counts()[problem.test_cell] >= threshold

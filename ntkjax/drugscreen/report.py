@@ -86,10 +86,11 @@ def summary_markdown(result: RunResult, title: str = "Drug screening") -> str:
         for m in ntks:
             for regime in ("all", "sparse", "dense"):
                 for k in METRICS:
-                    means = {b: np.nanmean(fold_table(result, b, k, regime)) for b in base}
-                    if all(np.isnan(v) for v in means.values()):
+                    tables = {b: fold_table(result, b, k, regime) for b in base}
+                    means = {b: float(np.mean(v[np.isfinite(v)])) for b, v in tables.items() if np.isfinite(v).any()}
+                    if not means:
                         continue
-                    best = max(means, key=lambda b: -np.inf if np.isnan(means[b]) else means[b])
+                    best = max(means, key=means.get)
                     d = fold_table(result, m, k, regime) - fold_table(result, best, k, regime)
                     d = d[np.isfinite(d)]
                     if d.size < 2:
