@@ -32,8 +32,8 @@ from tqdm.auto import tqdm
 
 from ntkjax._x64 import enable_x64
 from ntkjax.cntk.architecture import Architecture
-from ntkjax.cntk.layers import Conv, Layer, Upsample
-from ntkjax.cntk.priors import IID, Finite
+from ntkjax.cntk.layers import Conv, Layer, Upsample, window_pair, window_phase
+from ntkjax.cntk.priors import IID, Finite, first_conv_state
 from ntkjax.cntk.state import CompactState, FullState, compact_to_full, compact_to_full_numpy
 from ntkjax.errors import NtkjaxInputError
 from ntkjax.memory import check_fits, format_bytes
@@ -98,25 +98,74 @@ def _rule(layer: Layer, compact: bool):
 
 
 @functools.lru_cache(maxsize=None)
-def _final_ntk(conv: Conv, up: Layer | None, compact: bool):
-    """K of the last conv from the state before it (and before a trailing upsample)."""
+def _final_ntk(conv: Conv, up: Upsample | None, compact: bool):
+    """K of the last conv from the state before it (and before a trailing upsample).
 
-    def f(sigma, k):
-        t = sigma + k  # conv: K' = A(K + Sigma); a linear resample commutes with the sum
+    Only K is formed (K' = A(K + Sigma)); the resampling is linear so it is applied once to
+    Sigma + K; and the work is ordered by axis pair -- resample rows, window rows,
+    resample columns, window columns -- so that the largest array appears only once.
+    """
+
+    def compact_rule(t):
+        for pa, oa in ((0, 2), (1, 3)):
+            if up is not None:
+                t = up.linear_compact_pair(t, pa, oa)
+            t = window_phase(t, pa, conv.size)
+            if conv.stride == 2:
+                t = _stride_pair(t, pa, oa)
+        return t
+
+    def full_rule(t):
         if up is not None:
-            t = up.linear_compact(t) if compact else up.linear_full(t)
-        return conv.linear_compact(t) if compact else conv.linear_full(t)
+            t = up.linear_full_axis(up.linear_full_axis(t, 0), 2)
+        t = window_pair(t, (0, 2), conv.size, conv.stride)
+        return _chunked_columns(t, full_columns)  # the column pair acts on each row pair alone
 
-    return jax.jit(f)
+    def full_columns(t):
+        if up is not None:
+            t = up.linear_full_axis(up.linear_full_axis(t, 1), 3)
+        return window_pair(t, (1, 3), conv.size, conv.stride)
+
+    rule = compact_rule if compact else full_rule
+    return jax.jit(lambda sigma, k: rule(sigma + k))
 
 
+_CHUNK_BYTES = 64 * 2**20
+
+
+def _chunked_columns(t, fn):
+    """Apply ``fn`` (which acts on axes 1 and 3 only) to slabs of rows, so that only the
+    output -- never an intermediate -- of the largest size is held at once."""
+    rows = t.shape[0]
+    slab = max(1, min(rows, _CHUNK_BYTES // max(1, t[0].size * t.dtype.itemsize * 4)))
+    while rows % slab:
+        slab -= 1
+    if slab == rows:
+        return fn(t)
+    out = jax.lax.map(fn, t.reshape(rows // slab, slab, *t.shape[1:]))
+    return out.reshape(rows, *out.shape[2:])
+
+
+def _stride_pair(t, pa, oa):
+    idx = [slice(None)] * 4
+    idx[pa] = idx[oa] = slice(None, None, 2)
+    return t[tuple(idx)]
+
+
+_first_conv = jax.jit(first_conv_state, static_argnums=(1, 2))
 _to_full = jax.jit(lambda s: FullState(compact_to_full(s.sigma), compact_to_full(s.k)))
 
 
 def _run(arch: Architecture, prior, size: tuple[int, int], dt: np.dtype, progress: bool):
     layers = list(arch.canonical().layers)
     compact = bool(getattr(prior, "shift_invariant", False))
-    state = prior.compact_state(size, dt) if compact else prior.full_state(size, dt)
+    if compact:
+        state = prior.compact_state(size, dt)
+    elif isinstance(layers[0], Conv) and len(layers) > 1:  # first conv straight from the features
+        conv = layers.pop(0)
+        state = _first_conv(prior.features(dt), conv.size, conv.stride)
+    else:
+        state = prior.full_state(size, dt)
     # trailing "[upsample,] conv" are computed on Sigma + K only
     tail_up = layers[-2] if len(layers) >= 2 and isinstance(layers[-2], Upsample) else None
     body = layers[: -2 if tail_up is not None else -1]

@@ -79,6 +79,27 @@ def _offsets(size: int) -> range:
     return range(-r, r + 1)
 
 
+def window_pair(T: jax.Array, axes: tuple[int, int], size: int, stride: int = 1) -> jax.Array:
+    """One separable factor of A: sum_delta T shifted by delta along both ``axes`` (circular),
+    divided by ``size``, kept at indices ``::stride`` of both axes.
+
+    Implemented as slices of a wrap-padded copy, which XLA fuses into one pass.
+    """
+    r = size // 2
+    n0, n1 = T.shape[axes[0]], T.shape[axes[1]]
+    pad = [(0, 0)] * T.ndim
+    pad[axes[0]] = pad[axes[1]] = (r, r)
+    Tp = jnp.pad(T, pad, mode="wrap") if r else T
+    acc = None
+    for d in range(size):
+        idx = [slice(None)] * T.ndim
+        idx[axes[0]] = slice(d, d + n0, stride)
+        idx[axes[1]] = slice(d, d + n1, stride)
+        term = Tp[tuple(idx)]
+        acc = term if acc is None else acc + term
+    return acc / size
+
+
 def window_sum_full(T: jax.Array, size: int, stride: int = 1) -> jax.Array:
     """A(T) on the full (H, W, H, W) layout, evaluated at pixels ``::stride``.
 
@@ -86,20 +107,15 @@ def window_sum_full(T: jax.Array, size: int, stride: int = 1) -> jax.Array:
     axes (1, 3). With stride 2 only even pixel pairs are produced (the conv is followed by
     a downsample), so the work drops 16-fold.
     """
-    acc = None
-    for d in _offsets(size):  # columns: axes 1 and 3 shifted together
-        term = jnp.roll(T, (-d, -d), axis=(1, 3))
-        if stride > 1:
-            term = term[:, ::stride, :, ::stride]
-        acc = term if acc is None else acc + term
-    T = acc
-    acc = None
-    for d in _offsets(size):  # rows: axes 0 and 2
-        term = jnp.roll(T, (-d, -d), axis=(0, 2))
-        if stride > 1:
-            term = term[::stride, :, ::stride, :]
-        acc = term if acc is None else acc + term
-    return acc / (size * size)
+    return window_pair(window_pair(T, (1, 3), size, stride), (0, 2), size, stride)
+
+
+def window_phase(F: jax.Array, axis: int, size: int) -> jax.Array:
+    """One separable factor of A in the compact layout: a circular box filter over one phase axis."""
+    P = F.shape[axis]
+    if P == 1:
+        return F
+    return sum(jnp.roll(F, -d, axis=axis) for d in _offsets(size)) / size
 
 
 def window_sum_compact(F: jax.Array, size: int) -> jax.Array:
@@ -108,13 +124,7 @@ def window_sum_compact(F: jax.Array, size: int) -> jax.Array:
     With x' = x + d fixed offset, T(x + delta, x' + delta) = F[(x + delta) % P, d]; so the
     window only averages phases. For P = 1 (shift-invariant state) it is the identity.
     """
-    P = F.shape[0]
-    if P == 1:
-        return F
-    out = F
-    for axis in (0, 1):
-        out = sum(jnp.roll(out, -d, axis=axis) for d in _offsets(size))
-    return out / (size * size)
+    return window_phase(window_phase(F, 0, size), 1, size)
 
 
 # ---------------------------------------------------------------------------------------
@@ -288,28 +298,30 @@ def bilinear_matrix(d: int) -> np.ndarray:
     return B
 
 
-def _bilinear_axis(T: jax.Array, axis: int) -> jax.Array:
-    """Apply the 2-tap bilinear map along one axis (gather + weighted sum, no dense matmul)."""
-    lo, w0, w1 = bilinear_taps(T.shape[axis])
-    shape = [1] * T.ndim
-    shape[axis] = lo.size
-    w0 = jnp.asarray(w0, T.dtype).reshape(shape)
-    w1 = jnp.asarray(w1, T.dtype).reshape(shape)
-    lo = jnp.asarray(lo, dtype=jnp.int32)  # fixed dtype: x64 mode must not change the index type
-    return w0 * jnp.take(T, lo, axis=axis) + w1 * jnp.take(T, lo + 1, axis=axis)
+def _bilinear_axis(t: jax.Array, axis: int) -> jax.Array:
+    """Align-corners x2 bilinear along one axis, as shifted slices (fuses into one pass).
 
-
-def _nearest_indices(P: int, N: int) -> tuple[np.ndarray, np.ndarray]:
-    """Index maps of nearest upsampling in the compact layout along one axis.
-
-    New phase r in [0, 2P) and offset d in [0, 2N) read old phase r // 2 and old offset
-    ((r + d) // 2 - r // 2) mod N.
+    With alpha = (d-1)/(2d-1), output 2m samples m - m/(2d-1), i.e. reads T[m-1] with
+    weight m/(2d-1) and T[m] with the rest; output 2m+1 samples m + (d-1-m)/(2d-1), i.e.
+    reads T[m+1] with weight (d-1-m)/(2d-1) and T[m] with the rest. Equal to
+    ``bilinear_matrix(d) @ t`` along ``axis``, without a gather or a dense matmul.
     """
-    r = np.arange(2 * P)[:, None]
-    d = np.arange(2 * N)[None, :]
-    phase = np.broadcast_to(r // 2, (2 * P, 2 * N))
-    offset = ((r + d) // 2 - r // 2) % N
-    return phase.astype(np.int32), offset.astype(np.int32)
+    d = t.shape[axis]
+    if d < 2:
+        bilinear_taps(d)  # raises the clear error
+    m = np.arange(d)
+    shape = [1] * t.ndim
+    shape[axis] = d
+    a = jnp.asarray(m / (2 * d - 1), t.dtype).reshape(shape)
+    b = jnp.asarray((d - 1 - m) / (2 * d - 1), t.dtype).reshape(shape)
+    first, last = (jax.lax.slice_in_dim(t, i, i + 1, axis=axis) for i in (0, d - 1))
+    prev = jnp.concatenate([first, jax.lax.slice_in_dim(t, 0, d - 1, axis=axis)], axis=axis)
+    nxt = jnp.concatenate([jax.lax.slice_in_dim(t, 1, d, axis=axis), last], axis=axis)
+    even = a * prev + (1 - a) * t
+    odd = (1 - b) * t + b * nxt
+    out_shape = list(t.shape)
+    out_shape[axis] = 2 * d
+    return jnp.stack([even, odd], axis=axis + 1).reshape(out_shape)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -336,19 +348,36 @@ class Upsample(Layer):
             return jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)
         return _bilinear_axis(_bilinear_axis(x, 1), 2)
 
+    def linear_full_axis(self, t: jax.Array, axis: int) -> jax.Array:
+        """The x2 resampling along one axis of a full-layout array."""
+        return jnp.repeat(t, 2, axis=axis) if self.mode == "nearest" else _bilinear_axis(t, axis)
+
     def linear_full(self, t: jax.Array) -> jax.Array:
         for axis in range(4):
-            t = jnp.repeat(t, 2, axis=axis) if self.mode == "nearest" else _bilinear_axis(t, axis)
+            t = self.linear_full_axis(t, axis)
         return t
 
-    def linear_compact(self, t: jax.Array) -> jax.Array:
+    def linear_compact_pair(self, t: jax.Array, phase_axis: int, offset_axis: int) -> jax.Array:
+        """Nearest x2 in the compact layout along one (phase, offset) axis pair.
+
+        New phase 2a + b and offset 2e + c read old phase a and old offset e + b*c
+        (floor((2a + b + 2e + c) / 2) - a = e + floor((b + c) / 2)): three copies of F and
+        one of F rolled by one offset -- no gather.
+        """
         if self.mode != "nearest":
             raise NotImplementedError("bilinear upsampling is not shift-periodic; use the full layout")
-        P = t.shape[0]
-        H, W = t.shape[2:]
-        pi, oi = _nearest_indices(P, H)
-        pj, oj = _nearest_indices(P, W)
-        return t[pi[:, None, :, None], pj[None, :, None, :], oi[:, None, :, None], oj[None, :, None, :]]
+        assert phase_axis < offset_axis
+        shifted = jnp.roll(t, -1, axis=offset_axis)
+        even = jnp.stack([t, t], axis=offset_axis + 1)  # b = 0: c = 0, 1 read offset e
+        odd = jnp.stack([t, shifted], axis=offset_axis + 1)  # b = 1: c = 1 reads offset e + 1
+        out = jnp.stack([even, odd], axis=phase_axis + 1)
+        shape = list(t.shape)
+        shape[phase_axis] *= 2
+        shape[offset_axis] *= 2
+        return out.reshape(shape)
+
+    def linear_compact(self, t: jax.Array) -> jax.Array:
+        return self.linear_compact_pair(self.linear_compact_pair(t, 0, 2), 1, 3)
 
     def kernel_transform(self, state: FullState) -> FullState:
         return FullState(*(self.linear_full(t) for t in state))

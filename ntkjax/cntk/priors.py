@@ -96,6 +96,20 @@ class Finite:
         return {"prior": self.name, "channels": int(self.Z.shape[0]), "shape": list(self.Z.shape)}
 
 
+def first_conv_state(features: jnp.ndarray, size: int, stride: int) -> FullState:
+    """The state after a first q x q conv, straight from the features (H, W, C) = Z / sqrt(C).
+
+    A(Sigma0)(x, x') = sum_{delta, c} Z_c(x + delta) Z_c(x' + delta) / (C q^2): a Gram matrix
+    of q x q patches, evaluated only at the kept (strided) pixels, so the (H, W, H, W) Sigma0
+    is never formed. After the first conv K = Sigma.
+    """
+    r = size // 2
+    shifted = [jnp.roll(features, (-a, -b), axis=(0, 1)) for a in range(-r, r + 1) for b in range(-r, r + 1)]
+    patches = jnp.concatenate(shifted, axis=-1)[::stride, ::stride] / size
+    sigma = jnp.einsum("hwc,klc->hwkl", patches, patches)
+    return FullState(sigma, sigma)
+
+
 def iid(c1: float = 1.0 / 3.0, c2: float = 0.25) -> IID:
     return IID(float(c1), float(c2))
 

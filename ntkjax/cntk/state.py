@@ -69,21 +69,30 @@ def compact_to_full(F: jax.Array) -> jax.Array:
 
 
 def compact_to_full_numpy(F, out: np.ndarray | None = None) -> np.ndarray:
-    """Same as :func:`compact_to_full`, in NumPy with slice copies (no index arrays).
+    """Same as :func:`compact_to_full`, in NumPy by strided copies (no index arrays).
 
-    For each row pixel (i, j) the (H, W) slice is F[i % P, j % P] rolled by (i, j); the
-    rolls are contiguous windows of a copy of F doubled along both offset axes, so the
-    work is H*W memcpy-like slice writes into the output.
+    For a row pixel (i, j) the (H, W) slice is F[i % P, j % P] rolled by (i, j). With F
+    doubled along the column-offset axis each column roll is a contiguous window, and for
+    the P columns j = t P + j' (j' < P) of one block the window start moves by -1 per
+    column: a single strided view; the row roll is two slab copies. So the work is
+    2 H W / P block copies -- one pass of writes -- and the extra memory is 2x the compact
+    array.
     """
     F = np.asarray(F)
     P, _, H, W = F.shape
     if out is None:
         out = np.empty((H, W, H, W), dtype=F.dtype)
-    D = np.concatenate([F, F], axis=3)
-    D = np.concatenate([D, D], axis=2)  # (P, P, 2H, 2W)
+    D = np.concatenate([F, F], axis=3)  # (P, P, H, 2W): column rolls become windows
+    s_phase, s_row, s_col = D.strides[1], D.strides[2], D.strides[3]
     for i in range(H):
-        a, r0 = i % P, H - i
-        for j in range(W):
-            c0 = W - j
-            out[i, j] = D[a, j % P, r0 : r0 + H, c0 : c0 + W]
+        for t in range(W // P):
+            # out[i, tP + j', k, l] = F[i % P, j', (k - i) % H, (l - tP - j') % W]
+            #                       = D[i % P, j', (k - i) % H, W - tP - j' + l]
+            start = D[i % P, :, :, W - t * P :]
+            view = np.lib.stride_tricks.as_strided(
+                start, shape=(P, H, W), strides=(s_phase - s_col, s_row, s_col), writeable=False
+            )
+            block = out[i, t * P : (t + 1) * P]
+            block[:, i:] = view[:, : H - i]  # rows k >= i: offset k - i
+            block[:, :i] = view[:, H - i :]  # rows k < i: offset k - i + H
     return out
