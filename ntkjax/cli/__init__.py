@@ -15,7 +15,7 @@ from ntkjax import __version__
 from ntkjax.errors import NtkjaxInputError
 
 # Subcommand modules, in the order shown by --help.
-SUBCOMMANDS = ["complete"]
+SUBCOMMANDS = ["complete", "kernel", "expand", "drugscreen", "synth_cmap"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,14 +25,29 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="ntkjax", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="ntkjax", description="ntkjax: matrix completion with infinitely wide neural networks (NTK and CNTK)")
     parser.add_argument("--version", action="version", version=f"ntkjax {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in SUBCOMMANDS:
-        module = importlib.import_module(f"ntkjax.cli.{name}")
+        module = importlib.import_module(f"ntkjax.cli.{name}")  # each module defines its command name
         p = module.add_parser(sub)
         p.set_defaults(_run=module.run)
     return parser
+
+
+def _enable_compilation_cache() -> None:
+    """Persist XLA compilations across CLI runs (NTKJAX_CACHE_DIR, default ~/.cache/ntkjax/xla)."""
+    import os
+
+    import jax
+
+    path = os.environ.get("NTKJAX_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "ntkjax", "xla"))
+    try:
+        os.makedirs(path, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", path)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    except Exception:  # a read-only home must not break the CLI
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    _enable_compilation_cache()
     try:
         return int(args._run(args) or 0)
     except NtkjaxInputError as exc:
