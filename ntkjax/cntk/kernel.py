@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from ntkjax._x64 import enable_x64
 from ntkjax.cntk.architecture import Architecture
-from ntkjax.cntk.layers import Conv, Layer, Upsample, window_pair, window_phase
+from ntkjax.cntk.layers import Conv, Layer, Upsample, upsample_window_compact_pair, window_pair, window_phase
 from ntkjax.cntk.priors import IID, Finite, first_conv_state
 from ntkjax.cntk.state import CompactState, FullState, compact_to_full, compact_to_full_numpy
 from ntkjax.errors import NtkjaxInputError
@@ -109,8 +109,9 @@ def _final_ntk(conv: Conv, up: Upsample | None, compact: bool):
     def compact_rule(t):
         for pa, oa in ((0, 2), (1, 3)):
             if up is not None:
-                t = up.linear_compact_pair(t, pa, oa)
-            t = window_phase(t, pa, conv.size)
+                t = upsample_window_compact_pair(t, pa, oa, conv.size)
+            else:
+                t = window_phase(t, pa, conv.size)
             if conv.stride == 2:
                 t = _stride_pair(t, pa, oa)
         return t

@@ -118,6 +118,33 @@ def window_phase(F: jax.Array, axis: int, size: int) -> jax.Array:
     return sum(jnp.roll(F, -d, axis=axis) for d in _offsets(size)) / size
 
 
+def upsample_window_compact_pair(F: jax.Array, phase_axis: int, offset_axis: int, size: int) -> jax.Array:
+    """Nearest x2 upsampling followed by the conv window, fused, along one compact axis pair.
+
+    After upsampling, phase r = 2a + b and offset d = 2e + c read F[a, e + b c]; the window
+    then averages phases r + delta = 2(a + (b + delta) // 2) + (b + delta) % 2. So each of
+    the four (b, c) output classes is a sum of ``size`` rolled copies of the *small* input,
+    and the upsampled array is never formed before the sum.
+    """
+    assert phase_axis < offset_axis
+    outs_b = []
+    for b in (0, 1):
+        outs_c = []
+        for c in (0, 1):
+            acc = None
+            for delta in _offsets(size):
+                shift_a, bb = divmod(b + delta, 2)
+                term = jnp.roll(F, (-shift_a, -bb * c), axis=(phase_axis, offset_axis))
+                acc = term if acc is None else acc + term
+            outs_c.append(acc / size)
+        outs_b.append(jnp.stack(outs_c, axis=offset_axis + 1))
+    out = jnp.stack(outs_b, axis=phase_axis + 1)
+    shape = list(F.shape)
+    shape[phase_axis] *= 2
+    shape[offset_axis] *= 2
+    return out.reshape(shape)
+
+
 def window_sum_compact(F: jax.Array, size: int) -> jax.Array:
     """A(T) on the compact (P, P, H, W) layout: a circular box filter over the phase axes.
 
