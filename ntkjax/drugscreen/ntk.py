@@ -55,6 +55,8 @@ lambda_min(K) >= (2.25 / max n_j^2) (kappa(1) - kappa(0)) > 0.
   costs two n_t x n_s x 978 products. The test profiles enter Q but cancel exactly
   (checked by a test that replaces them and sees no prediction change).
 
+``ntk-mcf7`` factorises in float32 by default (2x faster, half the memory; 2e-5 relative
+agreement with float64 measured on a 5,747-column fold); the block inverse P is float64.
 Large dense linear algebra uses LAPACK through SciPy in place (the n x n kernel is
 overwritten by its factor), which measured faster than XLA's CPU Cholesky here and halves
 the peak memory; if Cholesky fails the solve falls back to :func:`ntkjax.solve.kernel_regression`
@@ -223,25 +225,33 @@ def _normalise_inplace(G: np.ndarray, na: np.ndarray, nb: np.ndarray) -> None:
 def _cholesky_predict(K_tt: np.ndarray, Y_t: np.ndarray, K_st: np.ndarray) -> np.ndarray:
     """K_st K_tt^-1 Y_t with an in-place LAPACK Cholesky; K_tt is destroyed.
 
-    Falls back to :func:`ntkjax.solve.kernel_regression` (jitter / pseudo-inverse policy) when
-    the factorisation fails, which the 1.5 I block should make impossible.
+    The solve runs on the cheaper side: (K_tt^-1 Y_t) when there are fewer genes than test
+    columns, else (K_tt^-1 K_ts)^T Y_t. Falls back to :func:`ntkjax.solve.kernel_regression`
+    (jitter / pseudo-inverse policy) when the factorisation fails, which the 1.5 I block
+    should make impossible.
     """
     keep = K_tt.copy() if K_tt.shape[0] <= 2000 else None
     try:
         c = scipy.linalg.cho_factor(K_tt.T if K_tt.flags.c_contiguous else K_tt, lower=True,
                                     overwrite_a=True, check_finite=False)
-        alpha = scipy.linalg.cho_solve(c, Y_t.astype(K_tt.dtype), check_finite=False)
     except np.linalg.LinAlgError:
         if keep is None:
             raise
         warnings.warn("Cholesky of the NTK kernel failed; using ntkjax.solve's fallback", solve.NumericalWarning,
                       stacklevel=2)
         return solve.kernel_regression(keep, Y_t, K_st)
+    if K_st.shape[0] < Y_t.shape[1]:
+        W = scipy.linalg.cho_solve(c, np.ascontiguousarray(K_st.T), check_finite=False)
+        return W.T @ Y_t.astype(W.dtype)
+    alpha = scipy.linalg.cho_solve(c, Y_t.astype(K_tt.dtype), check_finite=False)
     return K_st @ alpha
 
 
 def predict_mcf7(problem: FoldProblem, *, cell_weight: float = CELL_WEIGHT, depth: int = 1, activation="relu",
-                 dtype=np.float64) -> np.ndarray:
+                 dtype=np.float32) -> np.ndarray:
+    """MCF7-prior NTK predictions. float32 by default: the 1.5 I block bounds the kernel's condition
+    number (~1e4 at CMap size), and float32 halves time and memory; measured agreement with float64
+    on a 5,747-column fold: 2e-5 relative (tests require < 1e-4)."""
     K_tt, K_st, rows = mcf7_prior_kernels(problem, cell_weight=cell_weight, depth=depth, activation=activation,
                                           dtype=dtype)
     return _cholesky_predict(K_tt, problem.train_profiles[rows], K_st)

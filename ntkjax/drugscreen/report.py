@@ -99,6 +99,17 @@ def summary_markdown(result: RunResult, title: str = "Drug screening") -> str:
                     lines.append(f"| {m} | {regime} | {k} | {best} | {d.mean():+.4f} | {t:.2f} | {p:.2e} | "
                                  f"{int(np.sum(d > 0))}/{d.size} |")
         lines.append("")
+        lines += ["## Folds won against each baseline (regime `all`)", "",
+                  "| method | baseline | " + " | ".join(METRICS) + " |", "|---|---|" + "---|" * len(METRICS)]
+        for m in ntks:
+            for b in base:
+                cells = []
+                for k in METRICS:
+                    d = (fold_table(result, m, k) - fold_table(result, b, k)).ravel()
+                    d = d[np.isfinite(d)]
+                    cells.append(f"{int(np.sum(d > 0))}/{d.size}")
+                lines.append(f"| {m} | {b} | " + " | ".join(cells) + " |")
+        lines.append("")
     if result.extras.get("dnpp_fallbacks"):
         lines.append(f"DNPP fell back to the cell mean for {result.extras['dnpp_fallbacks']} test profiles.")
     return "\n".join(lines) + "\n"
