@@ -18,12 +18,16 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 CASES = {
     1: dict(preset="inpainting", prior="iid", size=128, dtype="float32", form="full"),
     2: dict(preset="inpainting", prior="iid", size=128, dtype="float32", form="compact"),
     3: dict(preset="autoencoder-4", prior="finite16", size=64, dtype="float64", form="full"),
     4: dict(preset="reconstruction-5-bilinear", prior="iid", size=128, dtype="float32", form="full"),
+    # side by side with neural-tangents (--nt-python): the same net and a 3-channel U[0,1] prior
+    5: dict(preset="autoencoder-4", prior="finite3", size=64, dtype="float32", form="full"),
+    6: dict(preset="autoencoder-4", prior="finite3", size=64, dtype="float64", form="full"),
 }
 
 
@@ -38,7 +42,8 @@ def run_case(n: int, repeats: int) -> dict:
     if c["prior"] == "iid":
         prior = priors.iid()
     else:
-        prior = priors.finite(np.random.default_rng(0).uniform(size=(16, H, H)))
+        channels = int(c["prior"].removeprefix("finite"))
+        prior = priors.finite(np.random.default_rng(0).uniform(size=(channels, H, H)))
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -61,12 +66,27 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--case", type=int, choices=sorted(CASES))
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--nt-python", metavar="PYTHON",
+                    help="python of the pinned neural-tangents stack (experiments/oracle/requirements-nt.txt): "
+                         "also time NT on cases 5-6 and print the ratio")
     args = ap.parse_args()
     if args.case:
         print(json.dumps(run_case(args.case, args.repeats)), flush=True)
         return
     for n in CASES:  # fresh process per case: peak RSS is per case
-        subprocess.run([sys.executable, __file__, "--case", str(n), "--repeats", str(args.repeats)], check=True)
+        out = subprocess.run([sys.executable, __file__, "--case", str(n), "--repeats", str(args.repeats)],
+                             check=True, capture_output=True, text=True).stdout
+        print(out.strip(), flush=True)
+        if args.nt_python and n in (5, 6):
+            ours = json.loads(out)
+            nt = subprocess.run(
+                [args.nt_python, str(Path(__file__).parent / "oracle" / "nt_timing.py"), "--preset-levels", "4",
+                 "--size", str(CASES[n]["size"]), "--dtype", CASES[n]["dtype"], "--repeats", str(args.repeats - 1)],
+                check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+            nt = json.loads(nt)
+            nt["case"] = n
+            nt["nt_over_ntkjax_steady"] = round(nt["seconds_steady"] / ours["seconds_steady"], 1)
+            print(json.dumps(nt), flush=True)
 
 
 if __name__ == "__main__":
