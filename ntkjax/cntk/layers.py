@@ -238,12 +238,16 @@ class Activation(Layer):
         P = state.phases
         H, W = state.shape
         diag = state.sigma[:, :, 0, 0]  # Sigma(x, x) by phase of x
-        ri = jnp.arange(P)[:, None, None, None]
-        rj = jnp.arange(P)[None, :, None, None]
-        di = jnp.arange(H)[None, None, :, None]
-        dj = jnp.arange(W)[None, None, None, :]
-        diag_xp = diag[(ri + di) % P, (rj + dj) % P]  # Sigma(x', x') with x' = x + d
-        return CompactState(*self._transform(state.sigma, state.k, diag[:, :, None, None], diag_xp))
+        # Sigma(x', x') for x' = x + d depends on (r + d) mod P only; H and W are multiples of
+        # P, so view each offset axis as (H/P, P) and broadcast a (P, P, P, P) table over it.
+        r = jnp.arange(P)
+        idx = (r[:, None] + r[None, :]) % P  # (phase, offset mod P) -> phase of x'
+        table = diag[idx[:, None, :, None], idx[None, :, None, :]]  # (P, P, P, P)
+        shape6 = (P, P, H // P, P, W // P, P)
+        diag_xp = table[:, :, None, :, None, :]
+        sigma, k = (t.reshape(shape6) for t in state)
+        sigma, k = self._transform(sigma, k, diag[:, :, None, None, None, None], diag_xp)
+        return CompactState(sigma.reshape(state.sigma.shape), k.reshape(state.k.shape))
 
     def to_json(self) -> dict[str, Any]:
         a = self.activation
