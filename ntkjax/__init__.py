@@ -9,6 +9,10 @@ infinite width neural networks" (Radhakrishnan, Stefanakis, Belkin, Uhler):
 * :mod:`ntkjax.solve`  -- kernel regression (direct solver).
 * :mod:`ntkjax.complete` -- complete a matrix with missing entries.
 * :mod:`ntkjax.cntk`   -- the convolutional NTK (Proposition 1, Theorem 2, Appendices J-L).
+* :mod:`ntkjax.expansion`, :mod:`ntkjax.operator`, :mod:`ntkjax.solvers` -- Appendix M, kernel
+  operators and EigenPro / CG / direct solvers for high-resolution images.
+* :mod:`ntkjax.image`  -- inpainting and reconstruction (Section 5, Appendix N).
+* :mod:`ntkjax.drugscreen` -- virtual drug screening on CMap (Section 3, Appendices C-I).
 
 Importing ntkjax is light: submodules are imported on first use.
 """
@@ -19,7 +23,10 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"dual", "fc", "priors", "solve", "complete", "cntk", "errors", "io", "memory"}
+_SUBMODULES = {
+    "dual", "fc", "finite_fc", "priors", "solve", "complete", "cntk", "errors", "io", "memory",
+    "expansion", "operator", "solvers", "image", "drugscreen",
+}
 
 
 def __getattr__(name: str):
