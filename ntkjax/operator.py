@@ -23,7 +23,9 @@ Products ``K @ V`` (V of shape (H, W, r): r right-hand sides, e.g. RGB) use one 
 
 Masks restrict rows and columns to observed pixels (``masked_matvec``). ``block(rows, cols)``
 gathers ``K[rows, cols]`` (``len(rows) * len(cols)`` floats). ``phase_rows_matvec`` evaluates
-``(K V)`` only at the pixels of a few phases (EigenPro mini-batches), with a single matmul.
+``(K V)`` only at the pixels of a few phases (EigenPro mini-batches): nine (k, P^2) x (P^2, HW r/P^2)
+matmuls on the phase-major input whose outputs are rolled on the coarse grid (no shifted copies of
+the image); ``_phase_cross`` does the same between two phase sets only (``K[rows(a), rows(b)] G``).
 """
 
 from __future__ import annotations
@@ -145,8 +147,9 @@ class KernelOperator:
     def phase_rows_matvec(self, phases, V) -> jax.Array:
         """``(K @ V)`` at all pixels of the given phases: phases (k,) flat ``pi * P + pj``.
 
-        Returns (k, H/P, W/P, r). One (k, 9 P^2) x (9 P^2, HW r / P^2) matmul: cost
-        ``9 k H W r`` multiply-adds, temporaries ``9 H W r`` floats. Window form only.
+        Returns (k, H/P, W/P, r). Nine (k, P^2) x (P^2, HW r / P^2) matmuls whose outputs are
+        shifted on the coarse grid (the input is only regrouped by phase, never copied nine times):
+        cost ``9 k H W r`` multiply-adds, temporaries ``(k + P^2) H W r / P^2`` floats. Window form only.
         """
         if self.window is None:
             raise NtkjaxInputError("phase_rows_matvec needs the window form (KernelOperator.from_window)")
@@ -243,20 +246,50 @@ def _local_matvec(G, floor, V, P: int):
     return out + jnp.tile(floor, (Hc, Wc))[..., None] * total
 
 
+def _phase_major(V, P: int):
+    """(H, W, r) -> (P*P, H/P, W/P, r): pixels grouped by phase (flat ``pi * P + pj``), then coarse position."""
+    H, W, r = V.shape
+    return jnp.transpose(V.reshape(H // P, P, W // P, P, r), (1, 3, 0, 2, 4)).reshape(P * P, H // P, W // P, r)
+
+
+def _shifted_sum(G9, Vp, out_phases, in_phases):
+    """``sum_(di, dj) roll(G9[out, (di, dj), in] @ Vp, -(di, dj))`` over the 3 x 3 coarse shifts.
+
+    ``G9`` is the (P, P, 3, 3, P, P) local weight tensor (block b = P): output pixel ``P z + s``
+    reads input pixel ``P (z + d) + t``. Shifting the *output* of each of the nine matmuls instead of
+    gathering nine shifted copies of the input keeps the input (``Vp``, phase-major) in place: cost
+    ``9 k_out k_in (HW/P^2) r`` multiply-adds, temporaries ``k_out (HW/P^2) r`` floats.
+    """
+    P = G9.shape[0]
+    Gf = G9.reshape(P * P, 3, 3, P * P)[out_phases]
+    if in_phases is not None:
+        Gf = Gf[..., in_phases]
+    out = 0
+    for di in range(3):
+        for dj in range(3):
+            T = jnp.einsum("kt,tzwr->kzwr", Gf[:, di, dj], Vp)
+            out = out + jnp.roll(T, (1 - di, 1 - dj), axis=(1, 2))
+    return out
+
+
 @partial(jax.jit, static_argnums=4)
 def _phase_rows(G, floor, V, phases, P: int):
-    H, W, r = V.shape
-    Hc, Wc = H // P, W // P
-    Vb = V.reshape(Hc, P, Wc, P, r)
-    dl = jnp.arange(3) - 1
-    yi = (jnp.arange(Hc)[None, :] + dl[:, None]) % Hc
-    yj = (jnp.arange(Wc)[None, :] + dl[:, None]) % Wc
-    Vg = Vb[yi[:, None, :, None], :, yj[None, :, None, :], :, :]  # (3, 3, Hc, Wc, P, P, r)
-    G2 = G[0, 0].reshape(P * P, 9 * P * P)[phases]  # rows of the chosen phases
-    Vg2 = jnp.transpose(Vg, (0, 1, 4, 5, 2, 3, 6)).reshape(9 * P * P, Hc * Wc * r)
-    out = (G2 @ Vg2).reshape(-1, Hc, Wc, r)
+    """``(K V)`` at the pixels of the given phases: (k, H/P, W/P, r); G is the block-P weight tensor."""
+    out = _shifted_sum(G[0, 0], _phase_major(V, P), phases, None)
     total = V.sum(axis=(0, 1))
     return out + floor.reshape(-1)[phases][:, None, None, None] * total
+
+
+@jax.jit
+def _phase_cross(G, floor, phases_out, phases_in, Vp):
+    """``K[rows(out), rows(in)] @ Vp`` for Vp (k_in, H/P, W/P, r) living on the pixels of ``phases_in``.
+
+    Only the (k_out x k_in) phase sub-blocks of the weights are touched: ``9 k_out k_in HW r / P^2``
+    multiply-adds, independent of the rest of the image.
+    """
+    out = _shifted_sum(G[0, 0], Vp, phases_out, phases_in)
+    total = Vp.sum(axis=(0, 1, 2))
+    return out + floor.reshape(-1)[phases_out][:, None, None, None] * total
 
 
 @partial(jax.jit, static_argnums=1)

@@ -101,3 +101,20 @@ def test_bad_input(image_system):
         solve(system, "sgd")
     with pytest.raises(NtkjaxInputError, match="square"):
         DenseSystem(np.ones((3, 4)), np.ones(3))
+
+
+def test_image_rows_and_cross_match_dense_blocks(image_system):
+    """Phase-row and cross products (shift-on-output form) against the gathered dense blocks."""
+    system, _ = image_system
+    rng = np.random.default_rng(5)
+    a = jnp.asarray([0, 7, 13])
+    b = jnp.asarray([2, 7, 11, 15])
+    A = jnp.asarray(rng.standard_normal((system.N, 2)))
+    rows_a = system.rows_of(a)
+    cols = jnp.arange(system.op.P ** 2)
+    dense_rows = np.asarray(system.block(a, cols)) @ np.asarray(A)[np.asarray(system.rows_of(cols))]
+    np.testing.assert_allclose(np.asarray(system.rows_matvec(a, A)), dense_rows, rtol=1e-10, atol=1e-10)
+    G = jnp.asarray(rng.standard_normal((len(system.rows_of(b)), 2)))
+    expect = np.asarray(system.block(a, b)) @ np.asarray(G)
+    np.testing.assert_allclose(np.asarray(system.cross_matvec(a, b, G)), expect, rtol=1e-10, atol=1e-10)
+    assert rows_a.shape[0] == expect.shape[0]
