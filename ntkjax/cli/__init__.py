@@ -15,7 +15,7 @@ from ntkjax import __version__
 from ntkjax.errors import NtkjaxInputError
 
 # Subcommand modules, in the order shown by --help.
-SUBCOMMANDS = ["complete", "kernel", "expand", "drugscreen", "synth_cmap"]
+SUBCOMMANDS = ["demo", "inpaint", "complete", "kernel", "expand", "heatmap", "drugscreen", "synth_cmap"]
 
 
 class _Parser(argparse.ArgumentParser):
