@@ -29,7 +29,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="OUT.png", help="output image (written atomically)")
     add_model_options(p)
     p.add_argument("--solver", choices=["auto", "direct", "tiles", "eigenpro", "cg"], default="auto",
-                   help="auto (default): direct up to 16k observed pixels, tiles beyond; eigenpro/cg: global iterative")
+                   help="auto (default): direct up to 8192 observed pixels, tiles beyond; eigenpro/cg: global iterative")
     p.add_argument("--epochs", type=int, default=None, help="EigenPro epochs (default 10) / CG iterations (default 100)")
     p.add_argument("--ridge", type=float, default=1e-6, help="ridge relative to mean(diag K) (default 1e-6)")
     p.add_argument("--tile", type=int, default=64, help="tile size for the tiles solver (default 64)")

@@ -48,7 +48,7 @@ from ntkjax.image.padding import crop, pad
 __all__ = ["Completion", "complete", "complete_with_kernel", "auto_margin", "SOLVERS", "DIRECT_MAX"]
 
 SOLVERS = ("auto", "direct", "tiles", "eigenpro", "cg")
-DIRECT_MAX = 16_384
+DIRECT_MAX = 8_192
 NEAR = 8  # the tiled solver uses every observed pixel within NEAR of a tile, a strided subset beyond
 
 

@@ -10,7 +10,8 @@ from ntkjax.image.cache import cache_key
 
 @pytest.fixture(autouse=True)
 def register(monkeypatch):
-    monkeypatch.setattr(cli, "SUBCOMMANDS", cli.SUBCOMMANDS + ["inpaint", "heatmap", "demo"])
+    extra = [n for n in ("inpaint", "heatmap", "demo") if n not in cli.SUBCOMMANDS]
+    monkeypatch.setattr(cli, "SUBCOMMANDS", cli.SUBCOMMANDS + extra)
 
 
 @pytest.fixture
