@@ -11,7 +11,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "demo",
         help="a 1-3 minute demo: CNTK vs biharmonic on skimage's camera image (no download)",
         description=(
-            "Complete skimage.data.camera() (resized) with a large hole and with 50%% of the pixels missing, "
+            "Complete skimage.data.camera() (resized) with a large hole and with 50% of the pixels missing, "
             "using the CNTK of an autoencoder and scikit-image's biharmonic inpainting; print PSNR, SSIM and "
             "seconds, and write a side-by-side PNG. Runs offline on a CPU in a few minutes."
         ),
