@@ -34,7 +34,6 @@ from functools import cached_property, partial
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from ntkjax.errors import NtkjaxInputError
 from ntkjax.expansion import LocalWindow

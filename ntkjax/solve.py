@@ -25,7 +25,6 @@ import dataclasses
 import warnings
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 import numpy as np

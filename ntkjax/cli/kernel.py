@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 
 from ntkjax import __version__
 from ntkjax.cntk import Architecture, kernel, presets

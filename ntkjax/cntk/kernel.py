@@ -26,7 +26,6 @@ import functools
 from typing import Any, Literal
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -34,9 +33,9 @@ from ntkjax._x64 import enable_x64
 from ntkjax.cntk.architecture import Architecture
 from ntkjax.cntk.layers import Conv, Layer, Upsample, upsample_window_compact_pair, window_pair, window_phase
 from ntkjax.cntk.priors import IID, Finite, first_conv_state
-from ntkjax.cntk.state import CompactState, FullState, compact_to_full, compact_to_full_numpy
+from ntkjax.cntk.state import FullState, compact_to_full, compact_to_full_numpy
 from ntkjax.errors import NtkjaxInputError
-from ntkjax.memory import check_fits, format_bytes
+from ntkjax.memory import check_fits
 
 __all__ = ["kernel", "estimate_bytes", "can_be_compact"]
 
@@ -82,8 +81,8 @@ def estimate_bytes(arch: Architecture, prior, size, dtype: Any = "float32", form
         peak = max(peak, 4 * n * item)
     H, W = size
     out = (H * W) ** 2 * item if form == "full" else (2 ** arch.num_upsamplings) ** 2 * H * W * item
-    if form == "full" and compact:
-        peak = max(peak, 0) + out
+    if form == "full" and compact:  # the compact result and the full output coexist
+        peak += out
     return int(max(peak, out))
 
 
@@ -250,7 +249,3 @@ def kernel(
         if jax.default_backend() == "cpu":
             return compact_to_full_numpy(np.asarray(k))
         return np.asarray(jax.jit(compact_to_full)(k))
-
-
-def describe_bytes(n: int) -> str:  # small helper for CLI messages
-    return format_bytes(n)

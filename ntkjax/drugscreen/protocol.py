@@ -141,7 +141,7 @@ def run_protocol(
         bar = tqdm(range(folds), desc=f"seed {seed}", disable=not progress, leave=False)
         for f in bar:
             problem = build_fold_problem(data, labels, f, ref, universe, universe_profiles, run_cache, seed=seed)
-            tr, te = np.flatnonzero(labels != f), np.flatnonzero(labels == f)
+            te = np.flatnonzero(labels == f)
             problem.predict_with = timer.run
             ratios.append(te.size / max(1, problem.universe_train_rows.size))
             dense = problem.train_counts()[problem.test_cell] >= threshold

@@ -1,7 +1,5 @@
 """The CNTK engine against independent oracles: pixel-pair brute force, Theorem 2, finite nets."""
 
-import math
-
 import jax
 import numpy as np
 import pytest
