@@ -117,10 +117,6 @@ class Architecture:
     def upsampling_modes(self) -> set[str]:
         return {l.mode for l in self.layers if isinstance(l, Upsample)}
 
-    @property
-    def num_convs(self) -> int:
-        return sum(1 for l in self.layers if isinstance(l, Conv))
-
     def sizes(self, size: tuple[int, int]) -> list[tuple[int, int]]:
         """Feature-map sizes before each layer and after the last; validates every step."""
         h, w = size

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -150,9 +149,3 @@ class KernelCache:
         arr = np.asarray(compute())
         self.store(arr, arch, prior, size, dtype, form, time.perf_counter() - t)
         return arr
-
-
-def default_folder() -> Path:
-    """``$NTKJAX_CACHE`` or ``~/.cache/ntkjax/kernels``."""
-    env = os.environ.get("NTKJAX_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "ntkjax" / "kernels"

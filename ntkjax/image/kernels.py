@@ -65,11 +65,6 @@ class ImageKernel:
         out = self.op.block(jnp.asarray(pr), jnp.asarray(pc))
         return np.asarray(out, np.float64)[:nr, :nc]
 
-    def diag_mean(self) -> float:
-        if self.full is not None:
-            return float(np.mean(np.diagonal(self.full)))
-        return float(jnp.mean(self.op.diag()))
-
 
 def image_kernel(arch, prior, size: tuple[int, int], *, dtype: Any = "float32", cache=None,
                  progress: bool = False) -> ImageKernel:
