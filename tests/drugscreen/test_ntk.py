@@ -76,9 +76,22 @@ def test_mcf7_prior_kernel_matches_bruteforce(small_data):
     assert np.allclose(K_tt, K[:n, :n], atol=1e-10)
     assert np.allclose(K_st, K[n:, :n], atol=1e-10)
     ref = solve.kernel_regression(K[:n, :n], p.train_profiles[rows], K[n:, :n])
+    # the grouped solve must really group: drugs without an MCF7 profile share one column per cell
+    *_, counts, _ = ntk.mcf7_groups(p)
+    assert counts.max() > 1 and counts.size < n
     assert np.allclose(ntk.predict_mcf7(p, dtype=np.float64), ref, atol=1e-7)
     pred32 = ntk.predict_mcf7(p)  # default float32
     assert np.linalg.norm(pred32 - ref) / np.linalg.norm(ref) < 1e-4
+
+
+def test_mcf7_triangle_only_kernel_path(small_data, monkeypatch):
+    """Large group counts build only the triangle the in-place Cholesky reads; force that path."""
+    p, *_ = _problem(small_data)
+    full = ntk.predict_mcf7(p, dtype=np.float64)
+    monkeypatch.setattr(ntk, "_KEEP_MAX", 0)
+    monkeypatch.setattr(ntk, "_FUSED_ROWS", 64)  # several row and column tiles at this size
+    monkeypatch.setattr(ntk, "_FUSED_COLS", 128)
+    assert np.allclose(ntk.predict_mcf7(p, dtype=np.float64), full, atol=1e-10)
 
 
 def test_method_prior_block_inverse_equals_direct_solve(small_data):
@@ -92,12 +105,13 @@ def test_method_prior_block_inverse_equals_direct_solve(small_data):
     K = fc.column_kernel(Z)
     n = t.size
     ref = solve.kernel_regression(K[:n, :n], Yt, K[n:, :n])
-    assert np.allclose(pred, ref, atol=1e-8)
+    assert np.allclose(ntk.predict_method_prior(p, "dnpp", dtype=np.float64), ref, atol=1e-8)
+    assert np.linalg.norm(pred - ref) / np.linalg.norm(ref) < 1e-4  # the float32 default
 
 
 def test_method_prior_never_sees_test_values(small_data):
     p, data, labels, universe = _problem(small_data)
-    pred = ntk.predict_method_prior(p, "dnpp")
+    pred = ntk.predict_method_prior(p, "dnpp", dtype=np.float64)  # exact cancellation: float64
     dnpp_out = p.method_output("dnpp")
     tampered = p.universe_profiles.copy()
     rng = np.random.default_rng(0)
@@ -106,7 +120,7 @@ def test_method_prior_never_sees_test_values(small_data):
     q, *_ = _problem(small_data)
     q.universe_profiles = tampered
     q.cache["dnpp"] = dnpp_out
-    assert np.allclose(ntk.predict_method_prior(q, "dnpp"), pred, atol=1e-9)
+    assert np.allclose(ntk.predict_method_prior(q, "dnpp", dtype=np.float64), pred, atol=1e-9)
 
 
 def test_mixed_is_the_union_of_the_two_regressions(small_data):
