@@ -47,6 +47,7 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--paper", action="store_true")
     ap.add_argument("--kernel-cache", type=Path, default=None)
     ap.add_argument("--out-dir", type=Path, default=HERE / "results")
+    ap.add_argument("--name", default="large_hole", help="basename of the result files")
     args = ap.parse_args(argv)
     if args.paper:
         args.finite, args.finite_width = True, 128
@@ -91,12 +92,15 @@ def main(argv=None) -> list[dict]:
     if args.finite:
         cols += ["finite_psnr_final", "finite_psnr_best", "finite_best_step", "finite_ssim_best", "finite_seconds"]
     cols += ["paper_cntk", "paper_biharmonic"]
-    settings = (f"preset {args.preset}, solver {args.solver}, tile {args.tile}, margin {args.margin or 'auto'}"
+    settings = (f"preset {args.preset}, solver {args.solver}"
+                + (f" ({args.epochs if args.epochs is not None else 'default'} epochs/iterations)"
+                   if args.solver in ("eigenpro", "cg") else "")
+                + f", tile {args.tile}, margin {args.margin or 'auto'}"
                 + (f", finite net {args.finite_steps} steps x width {args.finite_width}, lr {args.finite_lr}" if args.finite else ""))
     header = (f"# Large-hole inpainting (Fig. 8)\n\nMachine: {machine()}. Settings: {settings}. PSNR in dB with "
               "observed pixels replaced; seconds per image (CNTK: kernel + solve).")
-    write_tables(rows, cols, args.out_dir, "large_hole", header)
-    (args.out_dir / "large_hole.json").write_text(json.dumps({"settings": settings, "machine": machine(), "rows": rows}, indent=2))
+    write_tables(rows, cols, args.out_dir, args.name, header)
+    (args.out_dir / f"{args.name}.json").write_text(json.dumps({"settings": settings, "machine": machine(), "rows": rows}, indent=2))
     return rows
 
 

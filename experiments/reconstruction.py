@@ -43,13 +43,14 @@ PAPER = {  # Fig. 10: CNTK, finite net, biharmonic PSNR
 }
 
 
-def preset_for(name: str, paper: bool) -> str:
+def preset_for(name: str, paper: bool, convs: int = 1) -> str:
     from ntkjax.cntk.presets import RECONSTRUCTION_BY_IMAGE
 
     levels, mode = RECONSTRUCTION_BY_IMAGE[name]
+    base = f"autoencoder-{levels}" + (f"x{convs}" if convs != 1 else "")
     if mode == "bilinear" and not paper:
-        return f"autoencoder-{levels}"  # CPU: nearest (the 256 x 256 bilinear kernel needs 64 GiB)
-    return f"autoencoder-{levels}" + ("-bilinear" if mode == "bilinear" else "")
+        return base  # CPU: nearest (the 256 x 256 bilinear kernel needs 64 GiB)
+    return base + ("-bilinear" if mode == "bilinear" else "")
 
 
 def main(argv=None) -> list[dict]:
@@ -60,6 +61,8 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--solver", default="tiles", choices=["auto", "direct", "tiles", "eigenpro", "cg"])
     ap.add_argument("--epochs", type=int, default=None, help="EigenPro epochs / CG iterations")
+    ap.add_argument("--convs-per-level", type=int, default=1,
+                    help="convolutions per level (1: the authors' notebook; 2: Deep Image Prior's block depth)")
     ap.add_argument("--tile", type=int, default=64)
     ap.add_argument("--margin", type=int, default=None)
     ap.add_argument("--finite", action="store_true", help="also train the finite network")
@@ -69,6 +72,7 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--paper", action="store_true", help="paper-scale settings (bilinear Peppers, 6000 steps x 128 filters)")
     ap.add_argument("--kernel-cache", type=Path, default=None)
     ap.add_argument("--out-dir", type=Path, default=HERE / "results")
+    ap.add_argument("--name", default="reconstruction", help="basename of the result files")
     args = ap.parse_args(argv)
     if args.paper:
         args.finite, args.finite_steps, args.finite_width = True, 6000, 128
@@ -91,7 +95,7 @@ def main(argv=None) -> list[dict]:
         if img.ndim == 3:
             img = img.mean(-1)
         mask = random_mask(img.shape, args.drop, args.seed)
-        preset = preset_for(name, args.paper)
+        preset = preset_for(name, args.paper, args.convs_per_level)
         arch = presets.get(preset)
         row = {"image": name, "size": f"{img.shape[0]}x{img.shape[1]}", "preset": preset}
         key = (preset, img.shape)
@@ -136,14 +140,15 @@ def main(argv=None) -> list[dict]:
     if args.finite:
         cols += ["finite_psnr_final", "finite_psnr_best", "finite_best_step", "finite_ssim_best", "finite_seconds"]
     cols += ["paper_cntk", "paper_biharmonic", "paper_finite"]
-    settings = (f"drop {args.drop:.0%} (seed {args.seed}), solver {args.solver}, tile {args.tile}, margin "
+    settings = (f"drop {args.drop:.0%} (seed {args.seed}), {args.convs_per_level} conv(s) per level, solver "
+                f"{args.solver}, tile {args.tile}, margin "
                 f"{args.margin or 'auto'}, {'paper' if args.paper else 'CPU'} settings"
                 + (f", finite net {args.finite_steps} steps x width {args.finite_width}, lr {args.finite_lr}" if args.finite else ""))
     header = (f"# Reconstruction (Fig. 10), {len(rows) - 1} images\n\nMachine: {machine()}. Settings: {settings}. "
               f"CNTK beats biharmonic on {wins} of {len(rows) - 1} images. PSNR in dB with observed pixels replaced; "
               "seconds per image (CNTK: kernel + solve).")
-    write_tables(rows, cols, args.out_dir, "reconstruction", header)
-    (args.out_dir / "reconstruction.json").write_text(json.dumps({"settings": settings, "machine": machine(),
+    write_tables(rows, cols, args.out_dir, args.name, header)
+    (args.out_dir / f"{args.name}.json").write_text(json.dumps({"settings": settings, "machine": machine(),
                                                                   "rows": rows, "cntk_wins": wins}, indent=2))
     print(f"average CNTK {mean['cntk_psnr']:.2f} dB, biharmonic {mean['biharmonic_psnr']:.2f} dB, "
           f"CNTK wins {wins}/{len(rows) - 1}; tables in {args.out_dir}")

@@ -3,8 +3,10 @@
 * ``inpainting`` -- the large-hole autoencoder of Appendix N.1 (Deep Image Prior's,
   without skip connections): [conv3, leaky_relu(0.01), downsample] x 6,
   [conv3, leaky_relu(0.01), upsample nearest] x 6, conv3. Slope 0.01 as in the authors' code.
-* ``autoencoder-S[-bilinear][-relu]`` -- the same shape with S down/up levels, nearest (default)
-  or bilinear upsampling, leaky_relu(0.01) (default) or relu. The image-reconstruction nets of
+* ``autoencoder-S[xN][-bilinear][-relu]`` -- the same shape with S down/up levels, N convolutions
+  (each followed by the activation) per level on both sides (default 1, as in the authors' demo
+  notebook; Deep Image Prior's blocks have two), nearest (default) or bilinear upsampling,
+  leaky_relu(0.01) (default) or relu. The image-reconstruction nets of
   Appendix N.2 are ``autoencoder-2`` (Barbara), ``autoencoder-3`` (Finger),
   ``autoencoder-5-bilinear`` (Peppers) and ``autoencoder-6`` (the other images); aliases
   ``reconstruction-2``, ``reconstruction-3``, ``reconstruction-5-bilinear``, ``reconstruction-6``.
@@ -37,21 +39,24 @@ RECONSTRUCTION_BY_IMAGE = {
 }
 
 
-def autoencoder(levels: int, mode: str = "nearest", activation: str = "leaky_relu:0.01", size: int = 3) -> Architecture:
-    """[conv, act, downsample] x levels, [conv, act, upsample] x levels, conv."""
+def autoencoder(levels: int, mode: str = "nearest", activation: str = "leaky_relu:0.01", size: int = 3,
+                convs: int = 1) -> Architecture:
+    """[(conv, act) x convs, downsample] x levels, [(conv, act) x convs, upsample] x levels, conv."""
     if levels < 0:
         raise NtkjaxInputError(f"levels must be >= 0, got {levels}")
+    if convs < 1:
+        raise NtkjaxInputError(f"convs per level must be >= 1, got {convs}")
     act = Activation(parse_activation(activation))
     layers = []
     for _ in range(levels):
-        layers += [Conv(size), act, Downsample()]
+        layers += [Conv(size), act] * convs + [Downsample()]
     for _ in range(levels):
-        layers += [Conv(size), act, Upsample(mode)]
+        layers += [Conv(size), act] * convs + [Upsample(mode)]
     layers.append(Conv(size))
     return Architecture(tuple(layers))
 
 
-_PATTERN = re.compile(r"^(?:autoencoder|reconstruction)-(\d+)(-bilinear|-nearest)?(-relu)?$")
+_PATTERN = re.compile(r"^(?:autoencoder|reconstruction)-(\d+)(?:x(\d+))?(-bilinear|-nearest)?(-relu)?$")
 
 
 def get(name: str) -> Architecture:
@@ -62,11 +67,12 @@ def get(name: str) -> Architecture:
     if not m:
         raise NtkjaxInputError(f"unknown preset {name!r}; known: {', '.join(names())}")
     levels = int(m.group(1))
-    mode = (m.group(2) or "-nearest")[1:]
-    activation = "relu" if m.group(3) else "leaky_relu:0.01"
-    return autoencoder(levels, mode, activation)
+    convs = int(m.group(2) or 1)
+    mode = (m.group(3) or "-nearest")[1:]
+    activation = "relu" if m.group(4) else "leaky_relu:0.01"
+    return autoencoder(levels, mode, activation, convs=convs)
 
 
 def names() -> list[str]:
     return ["inpainting", "reconstruction-2", "reconstruction-3", "reconstruction-5-bilinear",
-            "reconstruction-6", "autoencoder-S[-bilinear][-relu]"]
+            "reconstruction-6", "autoencoder-S[xN][-bilinear][-relu]"]
