@@ -103,11 +103,18 @@ def _usable(L, dt) -> bool:
 
 def factorize(K, *, ridge: float = 0.0, dtype: Any = np.float64) -> Factorization:
     """Factorise ``K + ridge I`` following the module's jitter / pseudo-inverse policy."""
+    from ntkjax.linalg import blas_guard
+
     dt = _dtype(dtype)
     K = _validate_square(K)
     if not np.isfinite(ridge) or ridge < 0:
         raise NtkjaxInputError(f"ridge must be a finite number >= 0, got {ridge}")
     n = K.shape[0]
+    with blas_guard(n * n * np.dtype(dt).itemsize):  # XLA's CPU Cholesky calls the same OpenBLAS
+        return _factorize(K, ridge, dt, n)
+
+
+def _factorize(K, ridge: float, dt, n: int) -> Factorization:
     with enable_x64(dt == np.float64):
         Kj = jnp.asarray(K, dtype=dt)
         Kj = 0.5 * (Kj + Kj.T)

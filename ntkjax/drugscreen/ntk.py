@@ -81,6 +81,7 @@ from ntkjax._x64 import enable_x64
 from ntkjax.drugscreen.fold import FoldProblem
 from ntkjax.drugscreen.mean import cell_means
 from ntkjax.errors import NtkjaxInputError
+from ntkjax.linalg import blas_guard
 from ntkjax.memory import check_fits
 
 __all__ = [
@@ -287,6 +288,11 @@ def _cholesky_predict(K_tt: np.ndarray, Y_t: np.ndarray, K_st: np.ndarray) -> np
     (jitter / pseudo-inverse policy) when the factorisation fails, which the 1.5 I block
     should make impossible.
     """
+    with blas_guard(K_tt.nbytes):  # large multi-threaded OpenBLAS potrf segfaults (ntkjax.linalg)
+        return _cholesky_predict_unguarded(K_tt, Y_t, K_st)
+
+
+def _cholesky_predict_unguarded(K_tt: np.ndarray, Y_t: np.ndarray, K_st: np.ndarray) -> np.ndarray:
     keep = K_tt.copy() if K_tt.shape[0] <= _KEEP_MAX else None
     try:
         c = scipy.linalg.cho_factor(K_tt.T if K_tt.flags.c_contiguous else K_tt, lower=True,
@@ -385,10 +391,11 @@ class ProfileKernelInverse:
         _normalise_inplace(A, norms, norms)
         _kappa_inplace(A, depth, activation)
         potrf, potri = (lapack.dpotrf, lapack.dpotri) if dtype == np.float64 else (lapack.spotrf, lapack.spotri)
-        L, info = potrf(A.T, lower=1, overwrite_a=1, clean=0)  # A is symmetric: A.T is its F-order view
-        if info != 0:
-            raise np.linalg.LinAlgError(f"profile-prior kernel is not positive definite (potrf info={info})")
-        Pinv, info = potri(L, lower=1, overwrite_c=1)
+        with blas_guard(A.nbytes):
+            L, info = potrf(A.T, lower=1, overwrite_a=1, clean=0)  # A is symmetric: A.T is its F-order view
+            if info != 0:
+                raise np.linalg.LinAlgError(f"profile-prior kernel is not positive definite (potrf info={info})")
+            Pinv, info = potri(L, lower=1, overwrite_c=1)
         if info != 0:
             raise np.linalg.LinAlgError(f"inverting the profile-prior kernel failed (potri info={info})")
         for i0 in range(0, n, _CHUNK):  # mirror the lower triangle

@@ -84,18 +84,21 @@ def _factor_solve(K: np.ndarray, Y: np.ndarray, ridge: float) -> np.ndarray:
 
     from ntkjax.solve import NumericalWarning, factorize
 
+    from ntkjax.linalg import blas_guard
+
     d = float(np.mean(np.diagonal(K))) or 1.0
     A = K + (ridge * d) * np.eye(len(K))
-    try:
-        L, low = sla.cho_factor(A, lower=True, check_finite=False)
-        dl = np.abs(np.diagonal(L))
-        if np.all(np.isfinite(dl)) and (dl.min() / dl.max()) ** 2 > 1e-11:
-            return sla.cho_solve((L, low), Y, check_finite=False)
-    except sla.LinAlgError:
-        pass
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NumericalWarning)
-        return factorize(K, ridge=ridge * d, dtype=np.float64).solve(Y)
+    with blas_guard(A.nbytes):
+        try:
+            L, low = sla.cho_factor(A, lower=True, check_finite=False)
+            dl = np.abs(np.diagonal(L))
+            if np.all(np.isfinite(dl)) and (dl.min() / dl.max()) ** 2 > 1e-11:
+                return sla.cho_solve((L, low), Y, check_finite=False)
+        except sla.LinAlgError:
+            pass
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NumericalWarning)
+            return factorize(K, ridge=ridge * d, dtype=np.float64).solve(Y)
 
 
 def _solve_direct(kern: ImageKernel, Y: np.ndarray, mask: np.ndarray, ridge: float) -> np.ndarray:
