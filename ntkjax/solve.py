@@ -133,7 +133,7 @@ def _factorize(K, ridge: float, dt, n: int) -> Factorization:
                 f"minimum-norm least-squares solution ({int(jnp.sum(w <= cutoff))} eigenvalues <= "
                 f"{cutoff:.3g} dropped; pass ridge= to regularise instead)",
                 NumericalWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
             return Factorization("pinv", (winv, V), float(ridge), dt)
         for eps in _JITTERS:
@@ -146,7 +146,7 @@ def _factorize(K, ridge: float, dt, n: int) -> Factorization:
                     f"kernel matrix ({n}x{n}) is not numerically positive definite; added jitter "
                     f"{eps:g} * mean(diag) = {eps * scale:.3g} to the diagonal (pass ridge= to control this)",
                     NumericalWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
                 return Factorization("cholesky", L, float(shift), dt)
         raise FloatingPointError(
