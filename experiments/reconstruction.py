@@ -43,14 +43,14 @@ PAPER = {  # Fig. 10: CNTK, finite net, biharmonic PSNR
 }
 
 
-def preset_for(name: str, paper: bool, convs: int = 1) -> str:
+def preset_for(name: str, paper: bool, convs: int = 1, upsample_first: bool = True) -> str:
     from ntkjax.cntk.presets import RECONSTRUCTION_BY_IMAGE
 
     levels, mode = RECONSTRUCTION_BY_IMAGE[name]
     base = f"autoencoder-{levels}" + (f"x{convs}" if convs != 1 else "")
-    if mode == "bilinear" and not paper:
-        return base  # CPU: nearest (the 256 x 256 bilinear kernel needs 64 GiB)
-    return base + ("-bilinear" if mode == "bilinear" else "")
+    if mode == "bilinear" and paper:
+        base += "-bilinear"  # CPU: nearest (the 256 x 256 bilinear kernel needs 64 GiB)
+    return base + ("-upfirst" if upsample_first else "")
 
 
 def main(argv=None) -> list[dict]:
@@ -63,6 +63,10 @@ def main(argv=None) -> list[dict]:
     ap.add_argument("--epochs", type=int, default=None, help="EigenPro epochs / CG iterations")
     ap.add_argument("--convs-per-level", type=int, default=1,
                     help="convolutions per level (1: the authors' notebook; 2: Deep Image Prior's block depth)")
+    ap.add_argument("--upsample-first", action=argparse.BooleanOptionalAction, default=True,
+                    help="decoder levels as [upsample, conv, act] (Deep Image Prior's order; default, it "
+                         "reproduces the paper) or, with --no-upsample-first, [conv, act, upsample] (the "
+                         "authors' demo notebook)")
     ap.add_argument("--tile", type=int, default=64)
     ap.add_argument("--margin", type=int, default=None)
     ap.add_argument("--finite", action="store_true", help="also train the finite network")
@@ -95,7 +99,7 @@ def main(argv=None) -> list[dict]:
         if img.ndim == 3:
             img = img.mean(-1)
         mask = random_mask(img.shape, args.drop, args.seed)
-        preset = preset_for(name, args.paper, args.convs_per_level)
+        preset = preset_for(name, args.paper, args.convs_per_level, args.upsample_first)
         arch = presets.get(preset)
         row = {"image": name, "size": f"{img.shape[0]}x{img.shape[1]}", "preset": preset}
         key = (preset, img.shape)
@@ -140,7 +144,8 @@ def main(argv=None) -> list[dict]:
     if args.finite:
         cols += ["finite_psnr_final", "finite_psnr_best", "finite_best_step", "finite_ssim_best", "finite_seconds"]
     cols += ["paper_cntk", "paper_biharmonic", "paper_finite"]
-    settings = (f"drop {args.drop:.0%} (seed {args.seed}), {args.convs_per_level} conv(s) per level, solver "
+    settings = (f"drop {args.drop:.0%} (seed {args.seed}), {args.convs_per_level} conv(s) per level, decoder "
+                f"{'upsample-first' if args.upsample_first else 'conv-first'}, solver "
                 f"{args.solver}, tile {args.tile}, margin "
                 f"{args.margin or 'auto'}, {'paper' if args.paper else 'CPU'} settings"
                 + (f", finite net {args.finite_steps} steps x width {args.finite_width}, lr {args.finite_lr}" if args.finite else ""))

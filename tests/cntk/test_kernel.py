@@ -24,6 +24,7 @@ ARCHS = {
     "two_levels": [C(), RELU, DOWN, C(), RELU, DOWN, C(), RELU, UP, C(), RELU, UP, C()],
     "bilinear": [C(), RELU, DOWN, C(), RELU, BIL, C()],
     "act_first": [RELU, C(), RELU, DOWN, C(), UP, C()],
+    "upsample_first": [C(), LEAKY, DOWN, C(), LEAKY, DOWN, UP, C(), LEAKY, UP, C(), LEAKY, C()],
 }
 
 

@@ -29,7 +29,17 @@ def test_convs_per_level_suffix():
     assert sum(isinstance(layer, Downsample) for layer in arch.layers) == 3
 
 
-@pytest.mark.parametrize("name", ["autoencoder-2x0", "autoencoder-x2", "autoencoder-2x", "autoencoder-2-x2"])
+def test_upsample_first_decoder():
+    arch = presets.get("autoencoder-2x2-upfirst")
+    down = ["Conv", "Activation", "Conv", "Activation", "Downsample"]
+    up = ["Upsample", "Conv", "Activation", "Conv", "Activation"]
+    assert _kinds(arch) == down * 2 + up * 2 + ["Conv"]
+    assert arch == presets.autoencoder(2, convs=2, upsample_first=True)
+    assert _kinds(presets.get("autoencoder-1-bilinear-relu-upfirst")) == [
+        "Conv", "Activation", "Downsample", "Upsample", "Conv", "Activation", "Conv"]
+
+
+@pytest.mark.parametrize("name", ["autoencoder-2x0", "autoencoder-2-upfirst-relu", "autoencoder-x2", "autoencoder-2x", "autoencoder-2-x2"])
 def test_bad_preset_names(name):
     with pytest.raises(NtkjaxInputError):
         presets.get(name)
