@@ -10,10 +10,12 @@
   [upsample, (conv, act) x N] as Deep Image Prior's decoder does, instead of [(conv, act) x N,
   upsample]; the last layer is then a conv on the full-resolution features of a conv, not on
   an upsampled map. Measured on the 11 reconstruction images (docs/image_completion.md) this
-  order reproduces the paper's Fig. 10 (31.65 dB vs the paper's 31.77; the other order 31.06). The image-reconstruction nets of
-  Appendix N.2 are ``autoencoder-2`` (Barbara), ``autoencoder-3`` (Finger),
-  ``autoencoder-5-bilinear`` (Peppers) and ``autoencoder-6`` (the other images); aliases
-  ``reconstruction-2``, ``reconstruction-3``, ``reconstruction-5-bilinear``, ``reconstruction-6``.
+  order reproduces the paper's Fig. 10 (31.65 dB vs the paper's 31.77; the other order 31.06).
+  The image-reconstruction nets of Appendix N.2 have 2 levels (Barbara), 3 (Finger), 5 with
+  bilinear upsampling (Peppers) and 6 (the other images): ``autoencoder-2-upfirst``,
+  ``autoencoder-3-upfirst``, ``autoencoder-5-bilinear-upfirst``, ``autoencoder-6-upfirst``
+  (``experiments/reconstruction.py``'s default). ``reconstruction-S...`` is an alias of
+  ``autoencoder-S...``.
 """
 
 from __future__ import annotations
