@@ -18,7 +18,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="ntkjax_demo.png", metavar="FILE.png", help="side-by-side figure (default ntkjax_demo.png)")
     p.add_argument("--size", type=int, default=128, help="image side (default 128; a multiple of 32, >= 64)")
-    p.add_argument("--preset", default="autoencoder-5", help="architecture (default autoencoder-5: 5 down/up levels)")
+    p.add_argument("--preset", default="autoencoder-5-upfirst",
+                   help="architecture (default autoencoder-5-upfirst: 5 down/up levels, decoder upsample-then-conv)")
     p.add_argument("--hole", type=float, default=0.18, help="hole side as a fraction of the image side (default 0.18)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random mask (default 0)")
     p.add_argument("--kernel-cache", metavar="DIR", help="folder for cached kernels (default: none)")
