@@ -82,9 +82,8 @@ def _factor_solve(K: np.ndarray, Y: np.ndarray, ridge: float) -> np.ndarray:
     """
     import scipy.linalg as sla
 
-    from ntkjax.solve import NumericalWarning, factorize
-
     from ntkjax.linalg import blas_guard
+    from ntkjax.solve import NumericalWarning, factorize
 
     d = float(np.mean(np.diagonal(K))) or 1.0
     A = K + (ridge * d) * np.eye(len(K))
