@@ -48,8 +48,8 @@ def preset_for(name: str, paper: bool, convs: int = 1, upsample_first: bool = Tr
 
     levels, mode = RECONSTRUCTION_BY_IMAGE[name]
     base = f"autoencoder-{levels}" + (f"x{convs}" if convs != 1 else "")
-    if mode == "bilinear" and paper:
-        base += "-bilinear"  # CPU: nearest (the 256 x 256 bilinear kernel needs 64 GiB)
+    if mode == "bilinear" and paper:  # CPU default: nearest (the 256 x 256 bilinear kernel needs 64 GiB)
+        base += "-bilinear"
     return base + ("-upfirst" if upsample_first else "")
 
 
