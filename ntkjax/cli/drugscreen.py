@@ -46,6 +46,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--drop-partial", action="store_true",
                    help="skip partly-NaN profiles instead of failing (they are listed on stderr)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="save every method's predictions per seed and fold in DIR as they are made; rerunning the "
+                        "same command loads them, so an interrupted run resumes (default: no checkpoint)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     return p
 
@@ -69,6 +72,8 @@ def run(args) -> int:
     if args.data and out.exists() and Path(args.data).resolve().parent == out.resolve() and \
             Path(args.data).name in ("folds.csv", "pooled.csv", "summary.md", "run.json", "folds.png"):
         raise NtkjaxInputError("the data file would be overwritten by the outputs; choose another --out")
+    if args.checkpoint and Path(args.checkpoint).exists() and not Path(args.checkpoint).is_dir():
+        raise NtkjaxInputError(f"--checkpoint {args.checkpoint!r} exists and is not a folder")
     t0 = time.perf_counter()
     if args.synthetic:
         data, title = make_synthetic(args.synthetic_seed), f"Drug screening, synthetic CMap (seed {args.synthetic_seed})"
@@ -78,8 +83,10 @@ def run(args) -> int:
         if dropped:
             print(f"skipped {len(dropped)} partly-NaN profile(s), e.g. {dropped[:3]}", file=sys.stderr)
     result = run_protocol(data, methods, seeds=args.seeds, folds=args.folds, reference=args.reference,
-                          min_drugs=args.min_drugs, progress=not args.no_progress)
+                          min_drugs=args.min_drugs, progress=not args.no_progress, checkpoint=args.checkpoint)
     files = write_report(result, out, title=title)
+    if result.extras.get("checkpoint_hits"):
+        print(f"loaded {result.extras['checkpoint_hits']} fold prediction(s) from {args.checkpoint}")
     print(f"{len(methods)} method(s) x {len(result.seeds)} seed(s) x {args.folds} folds in "
           f"{time.perf_counter() - t0:.1f} s -> {', '.join(str(f) for f in files)}")
     return 0

@@ -22,6 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ntkjax.drugscreen import methods as M
+from ntkjax.drugscreen.checkpoint import FoldCheckpoint, fingerprint
 from ntkjax.drugscreen.data import CMapData, filter_cells
 from ntkjax.drugscreen.fold import FoldProblem
 from ntkjax.drugscreen.metrics import all_metrics
@@ -50,22 +51,39 @@ class RunResult:
 
 
 class _Timer:
-    """Self time per method (a method's time excludes the dependencies it triggers)."""
+    """Self time per method (a method's time excludes the dependencies it triggers).
 
-    def __init__(self):
+    With a checkpoint, saved predictions are loaded instead of recomputed and their saved
+    seconds counted; new ones are saved as soon as they exist.
+    """
+
+    def __init__(self, checkpoint: FoldCheckpoint | None = None):
         self.seconds: dict[str, float] = {}
         self._stack: list[list] = []
+        self.checkpoint = checkpoint
 
     def run(self, name: str, problem: FoldProblem) -> np.ndarray:
+        ck = self.checkpoint
+        key = (name, problem.seed, problem.fold, problem.test_drug, problem.test_cell)
+        if ck is not None and (hit := ck.load(*key)) is not None:
+            pred, seconds, extras = hit
+            self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+            problem.extras.update(extras)
+            return pred
+        before = dict(problem.extras)
         self._stack.append([name, time.perf_counter(), 0.0])
         try:
-            return M.predict(name, problem)
+            pred = M.predict(name, problem)
         finally:
             nm, t0, child = self._stack.pop()
             total = time.perf_counter() - t0
             self.seconds[nm] = self.seconds.get(nm, 0.0) + total - child
             if self._stack:
                 self._stack[-1][2] += total
+        if ck is not None:
+            new = {k: v for k, v in problem.extras.items() if k not in before or before[k] != v}
+            ck.save(*key, pred, total - child, new)
+        return pred
 
 
 def build_fold_problem(data: CMapData, labels: np.ndarray, f: int, ref: int | None, universe: np.ndarray,
@@ -103,8 +121,12 @@ def run_protocol(
     min_drugs: int = 10,
     threshold: int = DENSE_THRESHOLD,
     progress: bool = True,
+    checkpoint: str | None = None,
 ) -> RunResult:
-    """Run ``methods`` over ``seeds`` x ``folds`` and return per-fold and pooled metrics."""
+    """Run ``methods`` over ``seeds`` x ``folds`` and return per-fold and pooled metrics.
+
+    ``checkpoint``: a folder where every (method, seed, fold) prediction is saved as it is made
+    and from which a rerun loads it (:mod:`ntkjax.drugscreen.checkpoint`)."""
     methods = tuple(methods)
     seeds = tuple(int(s) for s in seeds)
     if not seeds:
@@ -114,6 +136,9 @@ def run_protocol(
         raise NtkjaxInputError(f"unknown method(s) {unknown}; choose from {', '.join(M.METHODS)}")
     if folds < 2:
         raise NtkjaxInputError(f"need at least 2 folds, got {folds}")
+    ck = None
+    if checkpoint is not None:
+        ck = FoldCheckpoint(checkpoint, fingerprint(data, folds=folds, reference=reference, min_drugs=min_drugs))
     data, dropped = filter_cells(data, min_drugs=max(min_drugs, folds))
     if reference is not None and reference in data.cell_ids:
         ref = data.cell_index(reference)
@@ -128,7 +153,7 @@ def run_protocol(
     if universe.size == 0:
         raise NtkjaxInputError("no profiles to evaluate outside the reference cell")
     universe_profiles = data.profiles[universe]
-    timer = _Timer()
+    timer = _Timer(ck)
     run_cache: dict = {}
     records: list[dict] = []
     pooled: list[dict] = []
@@ -177,5 +202,5 @@ def run_protocol(
         seeds=seeds,
         folds=folds,
         n_profiles=int(universe.size),
-        extras=extras,
+        extras={**extras, "checkpoint_hits": ck.hits if ck is not None else 0},
     )

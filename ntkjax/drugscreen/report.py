@@ -110,6 +110,9 @@ def summary_markdown(result: RunResult, title: str = "Drug screening") -> str:
                     cells.append(f"{int(np.sum(d > 0))}/{d.size}")
                 lines.append(f"| {m} | {b} | " + " | ".join(cells) + " |")
         lines.append("")
+    if result.extras.get("checkpoint_hits"):
+        lines.append(f"{result.extras['checkpoint_hits']} method x fold predictions were loaded from a checkpoint "
+                     "(seconds are those of their original computation).")
     if result.extras.get("dnpp_fallbacks"):
         lines.append(f"DNPP fell back to the cell mean for {result.extras['dnpp_fallbacks']} test profiles.")
     return "\n".join(lines) + "\n"
