@@ -35,6 +35,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", metavar="FILE", help="CMap tensor: .mat (v5 or v7.3) or .npz (see docs/drugscreen.md)")
     src.add_argument("--synthetic", action="store_true", help="use the calibrated CMap-like synthetic tensor")
+    src.add_argument("--merge", nargs="+", metavar="RUN_DIR",
+                     help="instead of running: combine the outputs of earlier runs over disjoint seeds "
+                          "(same data, methods and --folds) into one report in --out")
     p.add_argument("--synthetic-seed", type=int, default=0, help="seed of the synthetic tensor (default 0)")
     p.add_argument("--methods", default=",".join(DEFAULT_METHODS),
                    help=f"comma-separated from {', '.join(METHODS)} (default: {','.join(DEFAULT_METHODS)})")
@@ -63,6 +66,8 @@ def run(args) -> int:
     from ntkjax.drugscreen.report import write_report
     from ntkjax.drugscreen.synthetic import make_synthetic
 
+    if args.merge:
+        return _merge(args)
     methods = parse_methods(args.methods)
     if args.folds < 2:
         raise NtkjaxInputError(f"--folds must be >= 2, got {args.folds}")
@@ -89,4 +94,22 @@ def run(args) -> int:
         print(f"loaded {result.extras['checkpoint_hits']} fold prediction(s) from {args.checkpoint}")
     print(f"{len(methods)} method(s) x {len(result.seeds)} seed(s) x {args.folds} folds in "
           f"{time.perf_counter() - t0:.1f} s -> {', '.join(str(f) for f in files)}")
+    return 0
+
+
+def _merge(args) -> int:
+    from pathlib import Path
+
+    from ntkjax.drugscreen.merge import load_run, merge_runs
+    from ntkjax.drugscreen.report import write_report
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise NtkjaxInputError(f"--out {args.out!r} exists and is not a folder")
+    if any(out.exists() and Path(d).exists() and out.resolve() == Path(d).resolve() for d in args.merge):
+        raise NtkjaxInputError("--out is one of the runs being merged; choose a new folder")
+    result = merge_runs([load_run(d) for d in args.merge])
+    files = write_report(result, out, title=f"Drug screening, {len(args.merge)} runs merged")
+    print(f"merged {len(args.merge)} run(s): {len(result.methods)} method(s) x {len(result.seeds)} seed(s) -> "
+          f"{', '.join(str(f) for f in files)}")
     return 0
