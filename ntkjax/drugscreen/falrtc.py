@@ -165,11 +165,12 @@ def falrtc(T, mask=None, *, alpha=HODOS_ALPHA, mu=None, L0: float = 1e-5, C: flo
            epsilon: float = 1e-1, dtype=np.float32, progress=None) -> FalrtcResult:
     """Complete tensor ``T`` (NaN or ``mask == False`` = missing) with FaLRTC.
 
-    Exactly the iterates of the textbook loop, computed with less work: a backtracking trial
-    that revisits the same point (the whole first iteration, where B = 0, and the second,
-    whose point is the first's Y) reuses its gradient, and from the third trial on such a
-    line its objectives come from cross-Gram updates (an ``eigvalsh`` per mode, no pass over
-    the tensor); Gram matrices of accepted points are kept for the next iteration.
+    Exactly the iterates of the textbook loop, computed with less work. Trials that revisit
+    one point (the whole first iteration, where B = 0, and the second, whose point is the
+    first's Y) reuse its gradient, and their objectives on the line X - G / L come from
+    cross-Gram updates (an ``eigvalsh`` per mode, no pass over the tensor). The third
+    iteration's points lie on Y + w beta G, so their Grams are updates too. Gram matrices of
+    accepted points are kept for the next iteration.
     """
     T = np.asarray(T, dtype=np.float64)
     if T.ndim < 2:
@@ -208,6 +209,9 @@ def falrtc(T, mask=None, *, alpha=HODOS_ALPHA, mu=None, L0: float = 1e-5, C: flo
         else:  # too few iterations for the continuation schedule: constant mu
             slope, offset = np.zeros_like(mu0), mu0
         errors, stopped, k, trials = [], "max_iter", 0, 0
+        # Z - Ylast as (beta, [(Cross(Ylast, G), Gram(G)) per mode]) when it is beta * G for a
+        # gradient G whose cross-Grams are known; then Gram(Ylast + w (Z - Ylast)) is an update
+        ahead = None
         for k in range(1, max_iter + 1):
             mu_k = np.maximum(slope / k**P + offset, mu0)
             tau = mu_k / alpha
@@ -215,7 +219,6 @@ def falrtc(T, mask=None, *, alpha=HODOS_ALPHA, mu=None, L0: float = 1e-5, C: flo
             Ylast, Ylast_grams = Y, Ygrams
             fixed = Z is Ylast  # then every trial's point b/(B+b) Z + B/(B+b) Ylast is Ylast itself
             Gx = fx = line = None
-            n_line = 0
             while True:
                 trials += 1
                 b = (1 + math.sqrt(1 + 4 * L * B)) / (2 * L)
@@ -223,15 +226,19 @@ def falrtc(T, mask=None, *, alpha=HODOS_ALPHA, mu=None, L0: float = 1e-5, C: flo
                     Xk, Xgrams = Ylast, Ylast_grams
                     if Gx is None:
                         Gx, fx = _gradient(Xk, Xgrams, tau, a2m, M), _objective(Xgrams, tau, a2m, dtype)
+                        # every trial is on the line Xk - Gx / L: its Grams by cross-Gram updates
+                        line = _line_grams(Xk, Gx)
                 else:
-                    Xk = (b / (B + b)) * Z + (B / (B + b)) * Ylast
-                    Xgrams = _grams(Xk)
+                    w = b / (B + b)
+                    Xk = w * Z + (1 - w) * Ylast
+                    if ahead is not None:
+                        beta, cg = ahead
+                        Xgrams = [g + w * beta * (c + c.T) + (w * beta) ** 2 * gg for g, (c, gg) in zip(Ylast_grams, cg)]
+                    else:
+                        Xgrams = _grams(Xk)
                     Gx, fx = _gradient(Xk, Xgrams, tau, a2m, M), _objective(Xgrams, tau, a2m, dtype)
                 Y = Xk - Gx / L
-                n_line += 1
-                if fixed and n_line >= 3:  # a long line search on one point: cross-Gram updates
-                    if line is None:
-                        line = _line_grams(Xk, Gx)
+                if line is not None:
                     Ygrams = [g - (c + c.T) / L + gg / L**2 for g, (c, gg) in zip(Xgrams, line)]
                 else:
                     Ygrams = _grams(Y)
@@ -252,8 +259,14 @@ def falrtc(T, mask=None, *, alpha=HODOS_ALPHA, mu=None, L0: float = 1e-5, C: flo
             if err < epsilon:
                 stopped = "tolerance"
                 break
-            # with B = 0, b = 1/L and Xk = Z, so Z - b Gx is exactly Y: keep the object (and its Grams)
-            Z = Y if B == 0 else Z - b * Gx
+            if B == 0:
+                # b = 1/L and Xk = Z, so Z - b Gx is exactly Y: keep the object (and its Grams)
+                Z, ahead = Y, None
+            else:
+                Z = Z - b * Gx
+                # after a fixed-point iteration (Xk = Ylast = Z) the new Z - Y is (1/L - b) Gx, and
+                # Cross(Y, Gx) = Cross(Xk, Gx) - Gram(Gx) / L
+                ahead = (1 / L - b, [(c - gg / L, gg) for c, gg in line]) if fixed else None
             B = B + b
         out = np.asarray(Y, dtype=np.float64)
     return FalrtcResult(out, k, errors, stopped, trials)
