@@ -138,17 +138,18 @@ def _combine(X, parts, a2m, mask):
     return jnp.where(mask, 0.0, G)
 
 
-def _gradient(X: jax.Array, grams, tau, a2m, mask) -> jax.Array:
-    """Gradient of F at X, zero on the observed entries:
+def _gradient(X: jax.Array, grams, tau, a2m, mask) -> tuple[jax.Array, float]:
+    """Gradient of F at X (zero on the observed entries) and 2 F(X) from the same eigh:
     sum_i a2m_i fold_i(X_(i) - U diag((s - tau_i)_+ / s) U^T X_(i)), from eigh of Gram(X_(i)).
 
     Only eigenvectors with s > tau_i enter: while there are few (k_i < n_i / 2, the early,
     heavily smoothed iterations) the product goes through U_k (2 k_i / n_i of a dense one; k_i
     rounded up to a multiple of 64 to bound recompilations), else through the n_i x n_i matrix."""
-    parts = []
-    for i, (g, t) in enumerate(zip(grams, tau)):
+    parts, fx = [], 0.0
+    for i, (g, t, a) in enumerate(zip(grams, tau, a2m)):
         lam, U = _eigh(jnp.asarray(g, X.dtype))
         s = np.sqrt(np.maximum(np.asarray(lam, dtype=np.float64), 0.0))
+        fx += a * (np.trace(g) - np.sum(np.maximum(s - t, 0.0) ** 2))  # 2 F(X), as in _objective
         tol = max(X.shape) * np.finfo(np.dtype(X.dtype)).eps * s.max()
         keep = s > max(tol, t)
         w = np.where(keep, (s - t) / np.where(keep, s, 1.0), 0.0)
@@ -158,7 +159,7 @@ def _gradient(X: jax.Array, grams, tau, a2m, mask) -> jax.Array:
             parts.append(_shrink(X, U[:, n - kb:], jnp.asarray(w[n - kb:], X.dtype), i))
         else:
             parts.append(_mode_product(X, (U * jnp.asarray(w, X.dtype)) @ U.T, i))
-    return _combine(X, parts, jnp.asarray(a2m, X.dtype), mask)
+    return _combine(X, parts, jnp.asarray(a2m, X.dtype), mask), float(fx)
 
 
 def falrtc(T, mask=None, *, alpha=HODOS_ALPHA, mu=None, L0: float = 1e-5, C: float = 0.5, max_iter: int = 20,
@@ -225,7 +226,7 @@ def falrtc(T, mask=None, *, alpha=HODOS_ALPHA, mu=None, L0: float = 1e-5, C: flo
                 if fixed:
                     Xk, Xgrams = Ylast, Ylast_grams
                     if Gx is None:
-                        Gx, fx = _gradient(Xk, Xgrams, tau, a2m, M), _objective(Xgrams, tau, a2m, dtype)
+                        Gx, fx = _gradient(Xk, Xgrams, tau, a2m, M)
                         # every trial is on the line Xk - Gx / L: its Grams by cross-Gram updates
                         line = _line_grams(Xk, Gx)
                 else:
@@ -236,7 +237,7 @@ def falrtc(T, mask=None, *, alpha=HODOS_ALPHA, mu=None, L0: float = 1e-5, C: flo
                         Xgrams = [g + w * beta * (c + c.T) + (w * beta) ** 2 * gg for g, (c, gg) in zip(Ylast_grams, cg)]
                     else:
                         Xgrams = _grams(Xk)
-                    Gx, fx = _gradient(Xk, Xgrams, tau, a2m, M), _objective(Xgrams, tau, a2m, dtype)
+                    Gx, fx = _gradient(Xk, Xgrams, tau, a2m, M)
                 Y = Xk - Gx / L
                 if line is not None:
                     Ygrams = [g - (c + c.T) / L + gg / L**2 for g, (c, gg) in zip(Xgrams, line)]
