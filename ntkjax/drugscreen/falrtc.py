@@ -106,13 +106,20 @@ def _line_grams(X: jax.Array, G: jax.Array) -> list:
     return [(np.asarray(_cross_xla(X, G, i), dtype=np.float64), g) for i, g in enumerate(_grams(G))]
 
 
+def _mode_term(g, s, t: float) -> float:
+    """One mode's share of 2 F(X) / a2m_i: sum s^2 - sum (s - tau_i)_+^2, with sum s^2 = tr Gram."""
+    return float(np.trace(g) - np.sum(np.maximum(s - t, 0.0) ** 2))
+
+
+def _singular_values(lam) -> np.ndarray:
+    """Singular values of an unfolding from its Gram eigenvalues (clipped: roundoff can make them < 0)."""
+    return np.sqrt(np.maximum(np.asarray(lam, dtype=np.float64), 0.0))
+
+
 def _objective(grams, tau, a2m, dtype) -> float:
     """2 F(X) from the Gram matrices: sum_i a2m_i [sum s^2 - sum (s - tau_i)_+^2]."""
-    total = 0.0
-    for g, t, a in zip(grams, tau, a2m):
-        s = np.sqrt(np.maximum(np.asarray(_eigvalsh(jnp.asarray(g, dtype)), dtype=np.float64), 0.0))
-        total += a * (np.trace(g) - np.sum(np.maximum(s - t, 0.0) ** 2))
-    return float(total)
+    return sum(a * _mode_term(g, _singular_values(_eigvalsh(jnp.asarray(g, dtype))), t)
+               for g, t, a in zip(grams, tau, a2m))
 
 
 _eigvalsh = jax.jit(jnp.linalg.eigvalsh)
@@ -148,8 +155,8 @@ def _gradient(X: jax.Array, grams, tau, a2m, mask) -> tuple[jax.Array, float]:
     parts, fx = [], 0.0
     for i, (g, t, a) in enumerate(zip(grams, tau, a2m)):
         lam, U = _eigh(jnp.asarray(g, X.dtype))
-        s = np.sqrt(np.maximum(np.asarray(lam, dtype=np.float64), 0.0))
-        fx += a * (np.trace(g) - np.sum(np.maximum(s - t, 0.0) ** 2))  # 2 F(X), as in _objective
+        s = _singular_values(lam)
+        fx += a * _mode_term(g, s, t)  # 2 F(X), as in _objective
         tol = max(X.shape) * np.finfo(np.dtype(X.dtype)).eps * s.max()
         keep = s > max(tol, t)
         w = np.where(keep, (s - t) / np.where(keep, s, 1.0), 0.0)
